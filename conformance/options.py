@@ -1,0 +1,138 @@
+"""Command-line and ini options of the pytest plugin, in one group.
+
+Every option can also be set in ``[tool.conformance]`` (pyproject.toml) or as a
+pytest ini option named ``conformance_<name>``; the command line wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.config import ToolConfig
+
+
+class OptionError(Exception):
+    """A bad option value; the message says which option and what to write instead."""
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "LLM API conformance (docs/spec-format.md)")
+    group.addoption(
+        "--live", action="store_true", default=None, help="send real requests (keys from the env vars in each spec)"
+    )
+    group.addoption(
+        "--provider",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this provider's claims (repeatable; default: all)",
+    )
+    group.addoption(
+        "--base-url",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="point a provider's spec at another server, e.g. anthropic-openai=http://127.0.0.1:8000/v1/",
+    )
+    group.addoption("--model", action="append", default=[], metavar="NAME=MODEL", help="model to use for a provider")
+    group.addoption(
+        "--specs", action="append", default=[], metavar="PATH", help="extra spec file or folder (repeatable)"
+    )
+    group.addoption("--conformance-json", default=None, metavar="PATH", help="write the results file here")
+    group.addoption(
+        "--conformance-expensive",
+        action="store_true",
+        default=None,
+        help="also run cases marked 'expensive' (image generation, batches, 32 MB bodies): they cost real money",
+    )
+    group.addoption(
+        "--conformance-timeout",
+        default=None,
+        type=float,
+        metavar="SECONDS",
+        help="per-request timeout (default 60)",
+    )
+    parser.addini("conformance_live", "like --live", type="bool", default=False)
+    parser.addini("conformance_provider", "like --provider", type="args", default=[])
+    parser.addini("conformance_base_url", "like --base-url", type="args", default=[])
+    parser.addini("conformance_model", "like --model", type="args", default=[])
+    parser.addini("conformance_specs", "like --specs", type="paths", default=[])
+    parser.addini("conformance_json", "like --conformance-json", default="")
+    parser.addini("conformance_expensive", "like --conformance-expensive", type="bool", default=False)
+    parser.addini("conformance_timeout", "like --conformance-timeout", default="60")
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name or not rest:
+            raise OptionError(f"{option} {value!r}: expected NAME=VALUE, e.g. {option} anthropic-openai=...")
+        pairs[name.strip()] = rest.strip()
+    return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The resolved options of one run."""
+
+    live: bool
+    providers: tuple[str, ...]
+    base_urls: dict[str, str]
+    models: dict[str, str]
+    specs: tuple[Path, ...]
+    results_path: Path | None
+    expensive: bool
+    timeout: float
+
+
+def _list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, dict):
+        return [f"{k}={v}" for k, v in value.items()]
+    return [str(value)]
+
+
+def resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
+    """Command line, then ini options, then ``[tool.conformance]``."""
+    raw = tool.raw
+
+    def pick_bool(opt: str, ini: str, key: str) -> bool:
+        cli = config.getoption(opt)
+        if cli is not None:
+            return bool(cli)
+        if config.getini(ini):
+            return True
+        return bool(raw.get(key, False))
+
+    def pick_list(opt: str, ini: str, key: str) -> list[str]:
+        return _list(config.getoption(opt)) + _list(config.getini(ini)) + _list(raw.get(key))
+
+    timeout_value = config.getoption("--conformance-timeout")
+    if timeout_value is None:
+        timeout_value = raw.get("timeout", config.getini("conformance_timeout"))
+    try:
+        timeout = float(timeout_value)
+    except (TypeError, ValueError) as exc:
+        raise OptionError(f"conformance timeout {timeout_value!r}: expected a number of seconds") from exc
+    json_path = config.getoption("--conformance-json") or config.getini("conformance_json") or raw.get("json")
+    specs = [Path(p) for p in config.getoption("--specs")] + [Path(str(p)) for p in config.getini("conformance_specs")]
+    specs += list(tool.specs)
+    return Settings(
+        live=pick_bool("--live", "conformance_live", "live"),
+        providers=tuple(dict.fromkeys(pick_list("--provider", "conformance_provider", "provider"))),
+        base_urls=_pairs(pick_list("--base-url", "conformance_base_url", "base_url")[::-1], "--base-url"),
+        models=_pairs(pick_list("--model", "conformance_model", "model")[::-1], "--model"),
+        specs=tuple(specs),
+        results_path=Path(json_path) if json_path else None,
+        expensive=pick_bool("--conformance-expensive", "conformance_expensive", "expensive"),
+        timeout=timeout,
+    )

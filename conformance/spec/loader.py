@@ -1,0 +1,356 @@
+"""Find, validate and resolve spec files into :class:`~conformance.spec.model.Spec` objects.
+
+Every problem is collected with its ``file:line:col`` rather than raised one at a
+time, so ``conformance lint`` can show them all and the other specs still load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from conformance.spec.model import (
+    Claim,
+    Deviation,
+    Doc,
+    DocSource,
+    Evidence,
+    EvidenceKind,
+    Location,
+    Provider,
+    Sdk,
+    Spec,
+    Status,
+)
+from conformance.spec.yamlmarks import InputError, Located, PathKey, Problem, load_located
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+_RESOLVED_HEADER_KEYS = ("sdk", "base_url", "api_key_env", "default_model")
+
+
+def builtin_specs_dir() -> Path:
+    """The specs shipped with the harness: ``conformance/specs_data`` in a wheel, ``specs/`` in a checkout."""
+    packaged = Path(str(resources.files("conformance"))) / "specs_data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "specs"
+
+
+@cache
+def spec_schema() -> dict[str, Any]:
+    """The JSON Schema every spec file must satisfy."""
+    schema: dict[str, Any] = json.loads((builtin_specs_dir() / "schema.json").read_text(encoding="utf-8"))
+    return schema
+
+
+def find_spec_files(paths: Iterable[Path]) -> list[Path]:
+    """Spec files named directly, or found recursively in folders, in a stable order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()))
+        else:
+            found.append(path)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.resolve(), None)
+    return list(unique)
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """One spec file after YAML parsing and schema validation, before ``extends`` is resolved."""
+
+    path: str
+    located: Located
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data: dict[str, Any] = self.located.data
+        return data
+
+    @property
+    def id(self) -> str:
+        return str(self.data["provider"]["id"])
+
+    def problem(self, at: PathKey, message: str, *, key: bool = False) -> Problem:
+        line, col = self.located.key_where(at) if key else self.located.where(at)
+        return Problem(self.path, line, col, message)
+
+
+def _claim_label(data: Any, path: PathKey) -> str:
+    if len(path) >= 2 and path[0] == "claims" and isinstance(path[1], int):
+        try:
+            return f"claim '{data['claims'][path[1]]['id']}': "
+        except (KeyError, IndexError, TypeError):
+            return f"claim #{path[1] + 1}: "
+    return ""
+
+
+def _schema_problems(raw: _Raw) -> list[Problem]:
+    validator = jsonschema.Draft202012Validator(spec_schema())
+    problems: list[Problem] = []
+    for error in sorted(validator.iter_errors(raw.data), key=lambda e: list(map(str, e.absolute_path))):
+        path: PathKey = tuple(error.absolute_path)
+        label = _claim_label(raw.data, path)
+        where = ".".join(str(p) for p in path) or "top level"
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = sorted(error.schema.get("properties", {}))
+            for key in sorted(set(error.instance) - set(allowed)):
+                problems.append(
+                    raw.problem(
+                        (*path, key),
+                        f"{label}unknown key '{key}' in {where} (allowed: {', '.join(allowed)})",
+                        key=True,
+                    )
+                )
+            continue
+        if error.validator == "enum":
+            message = f"{label}{where}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+        elif error.validator == "required" and path and path[-1] == "params":
+            status = raw.data["claims"][path[1]].get("status")
+            message = f"{label}status '{status}' needs params: {error.message} (see docs/spec-format.md)"
+        elif error.validator == "required" and len(path) == 2 and path[0] == "claims":
+            if error.message == "'params' is a required property":
+                status = raw.data["claims"][path[1]].get("status")
+                message = f"{label}status '{status}' needs params (see docs/spec-format.md)"
+            else:
+                message = f"{label}{error.message}"
+        elif error.validator == "oneOf" and path and path[-1] == "params":
+            message = f"{label}status 'constant' needs params.value or params.length (exactly one)"
+        else:
+            message = f"{label}{where}: {error.message}"
+        problems.append(raw.problem(path, message))
+    return problems
+
+
+def read_raw(path: Path) -> tuple[_Raw | None, list[Problem]]:
+    """Parse and schema-check one file; return it only if it is usable."""
+    try:
+        located = load_located(path)
+    except InputError as exc:
+        return None, exc.problems
+    raw = _Raw(str(path), located)
+    if not isinstance(located.data, dict):
+        return None, [raw.problem((), "a spec must be a YAML mapping with spec_version, provider and claims")]
+    problems = _schema_problems(raw)
+    if problems:
+        return None, problems
+    return raw, []
+
+
+def _doc(data: dict[str, Any]) -> Doc:
+    return Doc(url=data["url"], quote=data["quote"], source=data["source"])
+
+
+def _deviation(data: dict[str, Any]) -> Deviation:
+    ev = data["evidence"]
+    return Deviation(
+        summary=data["summary"],
+        evidence=Evidence(
+            kind=EvidenceKind(ev["kind"]),
+            source=ev["source"],
+            repository=ev.get("repository"),
+            commit=ev.get("commit"),
+            license=ev.get("license"),
+        ),
+    )
+
+
+def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
+    claims: list[Claim] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(raw.data["claims"]):
+        at: PathKey = ("claims", index)
+        cid = item["id"]
+        prefix = f"{raw.id}.{item['location']}."
+        if not cid.startswith(prefix):
+            problems.append(raw.problem((*at, "id"), f"claim '{cid}': id must start with '{prefix}'"))
+        if cid in seen:
+            problems.append(raw.problem((*at, "id"), f"duplicate claim id '{cid}' (first at line {seen[cid]})"))
+            continue
+        line, _ = raw.located.where(at)
+        seen[cid] = line
+        claims.append(
+            Claim(
+                id=cid,
+                provider=raw.id,
+                location=Location(item["location"]),
+                field=item["field"],
+                status=Status(item["status"]),
+                doc=_doc(item["doc"]),
+                params=dict(item.get("params") or {}),
+                notes=item.get("notes", ""),
+                deviations=tuple(_deviation(d) for d in item.get("deviations", [])),
+                models=tuple(item.get("models", [])),
+                markers=tuple(item.get("markers", [])),
+                check=item.get("check"),
+                origin=f"{raw.path}:{line}",
+            )
+        )
+    return claims, problems
+
+
+def _suffix(claim_id: str, provider_id: str) -> str:
+    return claim_id[len(provider_id) + 1 :]
+
+
+class _Resolver:
+    def __init__(self, raws: dict[str, _Raw]) -> None:
+        self.raws = raws
+        self.done: dict[str, Spec] = {}
+        self.problems: list[Problem] = []
+        self.failed: set[str] = set()
+
+    def resolve(self, spec_id: str, chain: tuple[str, ...] = ()) -> Spec | None:
+        if spec_id in self.done:
+            return self.done[spec_id]
+        if spec_id in self.failed:
+            return None
+        raw = self.raws[spec_id]
+        own, problems = _claims_of(raw)
+        self.problems.extend(problems)
+        header = dict(raw.data["provider"])
+        parent: Spec | None = None
+        parent_id = raw.data.get("extends")
+        if parent_id is not None:
+            if parent_id in (*chain, spec_id):
+                loop = " -> ".join((*chain, spec_id, parent_id))
+                self.problems.append(raw.problem(("extends",), f"'extends' makes a loop: {loop}"))
+                self.failed.add(spec_id)
+                return None
+            if parent_id not in self.raws:
+                known = ", ".join(sorted(self.raws)) or "none"
+                self.problems.append(
+                    raw.problem(
+                        ("extends",), f"'extends: {parent_id}' names no spec (known: {known}); add it with --specs"
+                    )
+                )
+                self.failed.add(spec_id)
+                return None
+            parent = self.resolve(parent_id, (*chain, spec_id))
+            if parent is None:
+                self.failed.add(spec_id)
+                return None
+            inherited = {
+                "sdk": parent.provider.sdk.value,
+                "base_url": parent.provider.base_url,
+                "api_key_env": list(parent.provider.api_key_env),
+                "default_model": parent.provider.default_model,
+            }
+            for key, value in inherited.items():
+                header.setdefault(key, value)
+            if "sources" not in header:
+                header["sources"] = [
+                    {"url": s.url, "title": s.title, "read_on": s.read_on, **({"seed": s.seed} if s.seed else {})}
+                    for s in parent.provider.sources
+                ]
+        missing = [k for k in _RESOLVED_HEADER_KEYS if k not in header]
+        if missing:
+            self.problems.append(
+                raw.problem(
+                    ("provider",),
+                    f"provider needs {', '.join(missing)} (or 'extends' a spec that has them)",
+                )
+            )
+            self.failed.add(spec_id)
+            return None
+        claims = self._merge(raw, parent, own)
+        provider = Provider(
+            id=spec_id,
+            title=header["title"],
+            sdk=Sdk(header["sdk"]),
+            base_url=header["base_url"],
+            api_key_env=tuple(header["api_key_env"]),
+            default_model=header["default_model"],
+            description=header.get("description", ""),
+            sources=tuple(
+                DocSource(url=s["url"], title=s["title"], read_on=str(s["read_on"]), seed=s.get("seed"))
+                for s in header.get("sources", [])
+            ),
+        )
+        spec = Spec(
+            spec_version=raw.data["spec_version"],
+            provider=provider,
+            claims=tuple(claims),
+            path=raw.path,
+            extends=parent_id,
+        )
+        self.done[spec_id] = spec
+        return spec
+
+    def _merge(self, raw: _Raw, parent: Spec | None, own: list[Claim]) -> list[Claim]:
+        excluded = list(raw.data.get("exclude", []))
+        if parent is None:
+            if excluded:
+                self.problems.append(raw.problem(("exclude",), "'exclude' only makes sense with 'extends'"))
+            return own
+        child_id = raw.id
+        by_suffix: dict[str, Claim] = {}
+        for claim in parent.claims:
+            suffix = _suffix(claim.id, parent.provider.id)
+            by_suffix[suffix] = replace(claim, id=f"{child_id}.{suffix}", provider=child_id)
+        for index, suffix in enumerate(excluded):
+            if suffix not in by_suffix:
+                self.problems.append(
+                    raw.problem(
+                        ("exclude", index), f"'exclude' names '{suffix}', which '{parent.provider.id}' does not have"
+                    )
+                )
+            by_suffix.pop(suffix, None)
+        for claim in own:
+            by_suffix[_suffix(claim.id, child_id)] = claim
+        return list(by_suffix.values())
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """The specs that loaded, and every problem found on the way."""
+
+    specs: tuple[Spec, ...]
+    problems: tuple[Problem, ...]
+    files: tuple[str, ...]
+
+    def claims(self) -> list[Claim]:
+        return [claim for spec in self.specs for claim in spec.claims]
+
+    def spec(self, provider_id: str) -> Spec:
+        for spec in self.specs:
+            if spec.provider.id == provider_id:
+                return spec
+        raise KeyError(provider_id)
+
+
+def load_specs(extra: Sequence[Path] = (), *, include_builtin: bool = True) -> LoadResult:
+    """Load the built-in specs plus ``extra`` files or folders, resolving ``extends``."""
+    roots = ([builtin_specs_dir()] if include_builtin else []) + list(extra)
+    problems: list[Problem] = []
+    for root in extra:
+        if not root.exists():
+            problems.append(
+                Problem(str(root), 1, 1, "no such spec file or folder (check --specs / [tool.conformance] specs)")
+            )
+    files = [p for p in find_spec_files(r for r in roots if r.exists())]
+    raws: dict[str, _Raw] = {}
+    for file in files:
+        raw, file_problems = read_raw(file)
+        problems.extend(file_problems)
+        if raw is None:
+            continue
+        if raw.id in raws:
+            first = raws[raw.id].path
+            problems.append(raw.problem(("provider", "id"), f"provider id '{raw.id}' is already used by {first}"))
+            continue
+        raws[raw.id] = raw
+    resolver = _Resolver(raws)
+    specs = [s for s in (resolver.resolve(spec_id) for spec_id in sorted(raws)) if s is not None]
+    problems.extend(resolver.problems)
+    return LoadResult(specs=tuple(specs), problems=tuple(problems), files=tuple(str(f) for f in files))

@@ -1,0 +1,110 @@
+"""Read YAML and keep where each value stands, so problems can say ``file:line:col``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file, located like a compiler message."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class InputError(Exception):
+    """Raised with the problems that stop a file (or set of files) from being used."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Parsed YAML data plus the 1-based (line, col) of each value and of each mapping key."""
+
+    data: Any
+    values: dict[PathKey, tuple[int, int]]
+    keys: dict[PathKey, tuple[int, int]]
+
+    def where(self, path: PathKey) -> tuple[int, int]:
+        """The position of the value at ``path``, or of its nearest located parent."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def key_where(self, path: PathKey) -> tuple[int, int]:
+        """The position of the key that names ``path`` (falls back to the value)."""
+        return self.keys.get(tuple(path)) or self.where(path)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _walk(
+    node: yaml.Node,
+    path: PathKey,
+    located: Located,
+    problems: list[Problem],
+    file: str,
+) -> None:
+    located.values[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                line, col = _mark(key_node)
+                problems.append(
+                    Problem(file, line, col, f"duplicate key '{key}' (first at line {seen[key][0]}); remove one")
+                )
+            seen[key] = _mark(key_node)
+            child = (*path, key)
+            located.keys[child] = _mark(key_node)
+            _walk(value_node, child, located, problems, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), located, problems, file)
+
+
+def load_located(path: Path) -> Located:
+    """Parse ``path``; raise :class:`InputError` with a located problem for bad YAML."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError([Problem(file, 1, 1, f"cannot read file: {exc}")]) from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError([Problem(file, line, col, f"invalid YAML: {what}")]) from exc
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(file, 1, 1, f"invalid YAML: {exc}")]) from exc
+    located = Located(data=data, values={}, keys={})
+    problems: list[Problem] = []
+    if root is not None:
+        _walk(root, (), located, problems, file)
+    if problems:
+        raise InputError(problems)
+    return located

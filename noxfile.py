@@ -1,0 +1,52 @@
+"""Sessions: tests, lint, typecheck, specs, conformance (the README's main job)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["specs", "lint", "typecheck", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+
+def _install(session: nox.Session, *extras: str) -> None:
+    suffix = f"[{','.join(extras)}]" if extras else ""
+    session.install("-e", f".{suffix}")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The harness's own test suite plus the conformance cases (which skip offline)."""
+    _install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.8")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on conformance/."""
+    _install(session, "dev")
+    session.run("mypy", "--strict", "conformance")
+
+
+@nox.session
+def specs(session: nox.Session) -> None:
+    """The spec linter over every built-in spec (and [tool.conformance] specs)."""
+    _install(session)
+    session.run("conformance", "lint")
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """The main job, offline: lint the specs, list the claims, run the conformance cases."""
+    _install(session)
+    session.run("conformance", "lint")
+    session.run("conformance", "specs")
+    session.run("pytest", "-m", "conformance", "--conformance-json", "reports/results.json", *session.posargs)
