@@ -1,0 +1,126 @@
+"""The official SDK clients, retries off, sending through the recorder's ``httpx2`` clients."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import anthropic
+import httpx2
+import openai
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types as genai_types
+
+from conformance.probes.base import Call, ProbeContext, ProbeError
+
+STATUS_ERRORS: tuple[type[BaseException], ...] = (
+    openai.APIStatusError,
+    anthropic.APIStatusError,
+    genai_errors.APIError,
+)
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    openai.APIConnectionError,
+    anthropic.APIConnectionError,
+    httpx2.TransportError,
+    TimeoutError,
+    ConnectionError,
+)
+
+
+def openai_client(ctx: ProbeContext) -> openai.OpenAI:
+    return openai.OpenAI(
+        api_key=ctx.api_key,
+        base_url=ctx.base_url,
+        max_retries=0,
+        timeout=ctx.timeout,
+        http_client=ctx.recorder.client(ctx.timeout),
+    )
+
+
+def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(
+        api_key=ctx.api_key,
+        base_url=ctx.base_url,
+        max_retries=0,
+        timeout=ctx.timeout,
+        http_client=ctx.recorder.async_client(ctx.timeout),
+    )
+
+
+def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
+    # api_key= makes the SDK send x-api-key (the documented header), not Authorization: Bearer.
+    return anthropic.Anthropic(
+        api_key=ctx.api_key,
+        base_url=ctx.base_url,
+        max_retries=0,
+        timeout=ctx.timeout,
+        http_client=ctx.recorder.client(ctx.timeout),
+    )
+
+
+def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
+    return anthropic.AsyncAnthropic(
+        api_key=ctx.api_key,
+        base_url=ctx.base_url,
+        max_retries=0,
+        timeout=ctx.timeout,
+        http_client=ctx.recorder.async_client(ctx.timeout),
+    )
+
+
+def genai_client(ctx: ProbeContext) -> genai.Client:
+    # The docs use v1beta; the SDK would default to v1.
+    options = genai_types.HttpOptions(
+        base_url=ctx.base_url,
+        api_version="v1beta",
+        timeout=int(ctx.timeout * 1000),
+        retry_options=genai_types.HttpRetryOptions(attempts=1),
+        httpx_client=ctx.recorder.client(ctx.timeout),
+        httpx_async_client=ctx.recorder.async_client(ctx.timeout),
+    )
+    return genai.Client(api_key=ctx.api_key, http_options=options)
+
+
+@contextmanager
+def _capturing(ctx: ProbeContext, label: str) -> Iterator[Call]:
+    """Keep the call's attempts; an HTTP error status is data, a dead network is a ProbeError."""
+    start = len(ctx.recorder.attempts)
+    call = Call(label)
+    try:
+        yield call
+    except STATUS_ERRORS as exc:
+        call.error = exc
+    except CONNECTION_ERRORS as exc:
+        raise ProbeError(f"{label}: could not reach {ctx.base_url}: {type(exc).__name__}: {exc}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # The SDK could not parse what came back: that is an observation, not a crash.
+        call.error = exc
+    finally:
+        call.attempts = ctx.recorder.attempts[start:]
+
+
+def perform(ctx: ProbeContext, label: str, fn: Callable[[], Any]) -> Call:
+    """Run one SDK call and keep what it sent and got."""
+    with _capturing(ctx, label) as call:
+        call.result = fn()
+    return call
+
+
+async def perform_async(ctx: ProbeContext, label: str, fn: Callable[[], Awaitable[Any]]) -> Call:
+    """:func:`perform` for coroutines."""
+    with _capturing(ctx, label) as call:
+        call.result = await fn()
+    return call
+
+
+def raw_request(ctx: ProbeContext, method: str, url: str, *, headers: dict[str, str], json_body: Any = None) -> Call:
+    """A request the SDK would not send (a header left out on purpose), through the same recorder."""
+
+    def send() -> httpx2.Response:
+        with ctx.recorder.client(ctx.timeout) as client:
+            response: httpx2.Response = client.request(method, url, headers=headers, json=json_body)
+            return response
+
+    return perform(ctx, f"raw {method} {url}", send)
