@@ -125,7 +125,9 @@ def _record_request(request: httpx2.Request) -> RecordedRequest:
 
 def _rebuilt(response: httpx2.Response, request: httpx2.Request) -> httpx2.Response:
     # The body is already decoded: drop the encoding headers so the SDK does not decode it twice.
-    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")]
+    headers = [
+        (k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")
+    ]
     return httpx2.Response(response.status_code, headers=headers, content=response.content, request=request)
 
 
@@ -138,7 +140,9 @@ class Recorder:
     attempts: list[Attempt] = field(default_factory=list)
 
     def client(self, timeout: float) -> httpx2.Client:
-        return httpx2.Client(transport=_RecordingTransport(self, self.transport or httpx2.HTTPTransport()), timeout=timeout)
+        return httpx2.Client(
+            transport=_RecordingTransport(self, self.transport or httpx2.HTTPTransport()), timeout=timeout
+        )
 
     def async_client(self, timeout: float) -> httpx2.AsyncClient:
         inner = self.async_transport or httpx2.AsyncHTTPTransport()

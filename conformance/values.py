@@ -85,7 +85,9 @@ def _draw_cached(key: str) -> str:
     kind, _, name = key.partition(":")
     if kind == "over-cap":
         cap = float(name)
-        return json.dumps(_draw(st.floats(min_value=cap + 0.05, max_value=max(cap + 0.05, 2.0)).map(lambda v: round(v, 2)), key))
+        return json.dumps(
+            _draw(st.floats(min_value=cap + 0.05, max_value=max(cap + 0.05, 2.0)).map(lambda v: round(v, 2)), key)
+        )
     if kind == "not-equal":
         return json.dumps(_draw(st.integers(min_value=2, max_value=4), key))
     return json.dumps(_draw(OPENAI_FIELD_VALUES[name], key))

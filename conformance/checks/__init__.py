@@ -1,0 +1,8 @@
+"""The check registry; importing this package registers every check."""
+
+from __future__ import annotations
+
+from conformance.checks import behavior, errors, fields, headers, usage
+from conformance.checks.registry import CHECKS, ConformanceFailure, register
+
+__all__ = ["CHECKS", "ConformanceFailure", "behavior", "errors", "fields", "headers", "register", "usage"]

@@ -1,0 +1,33 @@
+"""Checks on token accounting."""
+
+from __future__ import annotations
+
+from conformance.checks.registry import MISSING, fail, is_empty, register, require_ok, resolve
+from conformance.probes.base import Observation
+from conformance.spec.model import Claim
+
+
+@register("usage_field")
+def usage_field(claim: Claim, obs: Observation) -> None:
+    """A count is a non-negative integer; a *_details object is an object."""
+    body = require_ok(obs.main)
+    values = resolve(body, claim.field)
+    for value in values:
+        if claim.field.endswith("_details"):
+            if not isinstance(value, dict):
+                fail(f"{claim.field} should be an object, got {value!r}")
+        elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            fail(f"{claim.field} should be a non-negative integer, got {value!r}")
+    if claim.field == "usage.total_tokens":
+        usage = body.get("usage", {})
+        prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        if isinstance(prompt, int) and isinstance(completion, int) and usage["total_tokens"] != prompt + completion:
+            fail(f"total_tokens {usage['total_tokens']} != prompt_tokens {prompt} + completion_tokens {completion}")
+
+
+@register("usage_empty")
+def usage_empty(claim: Claim, obs: Observation) -> None:
+    body = require_ok(obs.main)
+    values = [v for v in resolve(body, claim.field) if not is_empty(v) and v is not MISSING]
+    if values:
+        fail(f"{claim.field} is documented as always empty, got {values[0]!r}")

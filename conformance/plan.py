@@ -1,0 +1,271 @@
+"""Which probe and which check show a claim true or false; or why none can yet.
+
+``plan(claim, sdk)`` returns the variants of a claim (``sync`` always; ``async`` and
+``stream`` where the claim is about them), or a :class:`Untestable` reason that is
+reported as "not testable", never as a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from conformance.probes import anthropic_native as anth
+from conformance.probes import gemini_native as gem
+from conformance.probes import openai_compat as oai
+from conformance.probes.base import Observation, ProbeContext
+from conformance.spec.model import Claim, Location, Sdk, Status
+from conformance.values import OPENAI_FIELD_VALUES
+
+SyncProbe = Callable[[ProbeContext, Claim], Observation]
+AsyncProbe = Callable[[ProbeContext, Claim], Awaitable[Observation]]
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One way of probing a claim: a sync or an async probe, and the check that judges it."""
+
+    name: str
+    check: str
+    probe: SyncProbe | None = None
+    async_probe: AsyncProbe | None = None
+
+    @property
+    def is_async(self) -> bool:
+        return self.async_probe is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Untestable:
+    reason: str
+
+
+Plan = list[Variant] | Untestable
+
+_NOT_OBSERVABLE = {
+    Location.PLATFORM: "a console/SDK fact: no HTTP exchange can show it",
+    Location.AUTH: "about how keys are found or issued, not about an exchange a probe can send",
+    Location.LIMIT: "a rate or size limit: showing it would need to exhaust a quota or send a very large body",
+}
+_ONLY_ON_ERRORS = {"retry-after": "only sent with 429/529 answers, which no probe provokes on purpose"}
+_RESPONSE_CHECK = {
+    Status.SUPPORTED: "response_present",
+    Status.PARTIAL: "response_present",
+    Status.CONSTANT: "response_constant",
+    Status.ALWAYS_EMPTY: "response_empty",
+}
+_HEADER_CHECK = {
+    Status.SUPPORTED: "header_present",
+    Status.CONSTANT: "header_constant",
+    Status.ALWAYS_EMPTY: "header_empty",
+}
+
+
+def _one(probe: SyncProbe, check: str) -> list[Variant]:
+    return [Variant("sync", check, probe=probe)]
+
+
+def _error_probe(claim: Claim, wrong_key: SyncProbe, unknown_model: SyncProbe, invalid: SyncProbe | None) -> Plan:
+    text = f"{claim.id} {claim.field} {claim.params}".lower()
+    code = claim.params.get("status_code") or claim.params.get("error_status")
+    if code == 401 or any(w in text for w in ("401", "api-key", "api_key", "authentication")):
+        return _one(wrong_key, "error_shape")
+    if code == 404 or any(w in text for w in ("404", "not-found", "model_not_found")):
+        return _one(unknown_model, "error_shape")
+    if code in (429, 403, 413, 500, 503, 529) or "request_too_large" in text:
+        return Untestable(f"HTTP {code or 413} cannot be provoked cheaply and on purpose")
+    if claim.status is Status.PARTIAL:
+        return Untestable(f"about error wording ({claim.params.get('restriction', '')}), which no check can judge")
+    if invalid is not None:
+        return _one(invalid, "error_shape")
+    return Untestable("no probe provokes this error yet")
+
+
+def _openai_request(claim: Claim) -> Plan:
+    field, status = claim.field, claim.status
+    if status is Status.EXCLUSIVE:
+        return _one(oai.exclusive, "exclusive_rejected")
+    if status is Status.MAPPED and field == "reasoning_effort":
+        return _one(oai.reasoning_effort_mapping, "mapped_inputs_accepted")
+    if field.startswith("extra_body.thinking"):
+        return _one(oai.thinking, "accepted")
+    if status in (Status.SUPPORTED, Status.PARTIAL):
+        if field in ("max_tokens", "max_completion_tokens"):
+            return _one(oai.max_tokens, "max_tokens_effect")
+        if field == "stop":
+            return _one(oai.stop, "stop_effect")
+        if field == "stream":
+            return [
+                Variant("sync", "stream_sse", probe=oai.stream),
+                Variant("async", "stream_sse", async_probe=oai.stream_async),
+            ]
+        if field.startswith("stream_options"):
+            return _one(oai.stream, "stream_usage")
+        if field == "parallel_tool_calls":
+            return _one(oai.parallel_tool_calls, "at_most_one_tool_call")
+        if field in ("tools", "tool_choice"):
+            return _one(oai.tools, "tool_calls")
+        if field in ("model", "messages"):
+            return _one(oai.basic, "accepted")
+    if field not in OPENAI_FIELD_VALUES:
+        return Untestable(f"no probe value for request field {field!r} yet")
+    by_status = {
+        Status.IGNORED: "ignored",
+        Status.CAPPED: "capped",
+        Status.MUST_EQUAL: "must_equal",
+        Status.SUPPORTED: "accepted",
+        Status.PARTIAL: "accepted",
+        Status.BETA: "accepted",
+        Status.LIMITED: "rejected",
+    }
+    if status not in by_status:
+        return Untestable(f"status {status.value} of a request field has no check yet")
+    if status is Status.LIMITED and "max" not in claim.params:
+        return Untestable("no numeric limit to exceed")
+    return _one(oai.with_field, by_status[status])
+
+
+def _openai(claim: Claim) -> Plan:
+    loc, field, status = claim.location, claim.field, claim.status
+    if loc is Location.REQUEST:
+        return _openai_request(claim)
+    if loc is Location.TOOL:
+        if field.startswith("tools"):
+            return _one(oai.tools, "accepted" if status is Status.IGNORED else "tool_calls")
+        return (
+            _one(oai.tools, "tool_calls") if field == "tool_choice" else Untestable(f"no probe for tool field {field}")
+        )
+    if loc is Location.MESSAGE:
+        if "input_audio" in field:
+            return (
+                _one(oai.audio_input, "accepted")
+                if status is not Status.UNSUPPORTED or claim.params.get("effect") == "dropped"
+                else Untestable("effect unspecified")
+            )
+        if "image_url" in field:
+            return _one(oai.image_input, "accepted")
+        return Untestable(f"no probe for message field {field} yet")
+    if loc is Location.RESPONSE:
+        check = _RESPONSE_CHECK.get(status)
+        if check is None:
+            return Untestable(f"status {status.value} of a response field has no check yet")
+        if "tool_calls" in field:
+            return _one(oai.tools, check)
+        if "logprobs" in field and status is Status.SUPPORTED:
+            return Untestable("logprobs only come back when requested; see the request.logprobs claim")
+        return _one(oai.basic, check)
+    if loc is Location.STREAM:
+        check = "stream_usage" if "usage" in field else "stream_sse"
+        return [Variant("sync", check, probe=oai.stream), Variant("async", check, async_probe=oai.stream_async)]
+    if loc is Location.USAGE:
+        if status is Status.ALWAYS_EMPTY:
+            return _one(oai.basic, "usage_empty")
+        return _one(oai.basic, "usage_field")
+    if loc is Location.HEADER:
+        if field.lower() in _ONLY_ON_ERRORS:
+            return Untestable(_ONLY_ON_ERRORS[field.lower()])
+        check = _HEADER_CHECK.get(status)
+        return _one(oai.basic, check) if check else Untestable(f"status {status.value} of a header has no check yet")
+    if loc is Location.REQUEST_HEADER:
+        if field.lower() == "authorization":
+            return _one(oai.basic, "bearer_auth")
+        return Untestable(f"the openai SDK does not let a probe omit or vary {field}")
+    if loc is Location.ERROR:
+        return _error_probe(claim, oai.wrong_key, oai.unknown_model, oai.invalid_parameter)
+    if loc is Location.ENDPOINT:
+        path = field.split(" ", 1)[-1]
+        if path.endswith("chat/completions") and field.startswith("POST"):
+            return [
+                Variant("sync", "endpoint_ok", probe=oai.basic),
+                Variant("async", "endpoint_ok", async_probe=oai.basic_async),
+            ]
+        if path.rstrip("/").endswith("/models") and field.startswith("GET"):
+            return _one(oai.models_list, "endpoint_ok")
+        if "/models/" in path and field.startswith("GET"):
+            return _one(oai.models_retrieve, "endpoint_ok")
+        if path.endswith("embeddings"):
+            return _one(oai.embeddings, "endpoint_ok")
+        return Untestable(f"no probe for {field} yet (image generation, batches and files are not probed)")
+    if loc is Location.BEHAVIOR:
+        if "hoisting" in claim.id:
+            return _one(oai.system_hoisting, "system_hoisting")
+        if "thinking-not-returned" in claim.id or ("thinking" in claim.id and "return" in claim.id):
+            return _one(oai.thinking, "thinking_not_returned")
+        return Untestable(f"no probe isolates this behaviour yet: {claim.field}")
+    return Untestable(_NOT_OBSERVABLE.get(loc, f"no probe for location {loc.value}"))
+
+
+def _anthropic(claim: Claim) -> Plan:
+    loc, field, status = claim.location, claim.field, claim.status
+    if loc is Location.ENDPOINT:
+        if field == "POST /v1/messages":
+            return [
+                Variant("sync", "endpoint_ok", probe=anth.basic),
+                Variant("async", "endpoint_ok", async_probe=anth.basic_async),
+                Variant("stream", "endpoint_ok", probe=anth.stream),
+            ]
+        if field == "POST /v1/messages/count_tokens":
+            return _one(anth.count_tokens, "endpoint_ok")
+        if field == "GET /v1/models":
+            return _one(anth.models_list, "endpoint_ok")
+        return Untestable(f"no probe for {field} yet (batches, files and skills are not probed)")
+    if loc is Location.REQUEST_HEADER and status is Status.REQUIRED:
+        return _one(anth.without_header, "header_required")
+    if loc is Location.REQUEST:
+        if field == "system":
+            return _one(anth.system, "accepted")
+        if field == "thinking":
+            return _one(anth.thinking, "accepted")
+        if field in ("model", "max_tokens", "messages"):
+            return _one(anth.basic, "accepted")
+        return Untestable(f"no probe for request field {field} yet")
+    if loc is Location.RESPONSE:
+        check = _RESPONSE_CHECK.get(status)
+        return _one(anth.basic, check) if check else Untestable(f"status {status.value} has no check yet")
+    if loc is Location.USAGE:
+        return _one(anth.basic, "usage_field")
+    if loc is Location.HEADER:
+        check = _HEADER_CHECK.get(status)
+        return _one(anth.basic, check) if check else Untestable(f"status {status.value} has no check yet")
+    if loc is Location.ERROR:
+        return _error_probe(claim, anth.wrong_key, anth.unknown_model, None)
+    return Untestable(_NOT_OBSERVABLE.get(loc, f"no probe for {loc.value} claims of the native API yet"))
+
+
+def _gemini(claim: Claim) -> Plan:
+    loc, field, status = claim.location, claim.field, claim.status
+    if loc is Location.ENDPOINT:
+        if field.endswith(":generateContent"):
+            return [
+                Variant("sync", "endpoint_ok", probe=gem.basic),
+                Variant("async", "endpoint_ok", async_probe=gem.basic_async),
+                Variant("stream", "endpoint_ok", probe=gem.stream),
+            ]
+        if field.endswith(":countTokens"):
+            return _one(gem.count_tokens, "endpoint_ok")
+        return Untestable(f"no probe for {field} yet")
+    if loc is Location.REQUEST_HEADER:
+        return _one(gem.basic, "header_sent_and_accepted")
+    if loc is Location.RESPONSE:
+        check = _RESPONSE_CHECK.get(status)
+        return _one(gem.basic, check) if check else Untestable(f"status {status.value} has no check yet")
+    if loc is Location.ERROR:
+        return _error_probe(claim, gem.wrong_key, gem.unknown_model, None)
+    return Untestable(_NOT_OBSERVABLE.get(loc, f"no probe for {loc.value} claims of the native API yet"))
+
+
+PLANNERS: dict[Sdk, Callable[[Claim], Plan]] = {
+    Sdk.OPENAI: _openai,
+    Sdk.ANTHROPIC: _anthropic,
+    Sdk.GOOGLE_GENAI: _gemini,
+}
+
+
+def plan(claim: Claim, sdk: Sdk) -> Plan:
+    """The variants that probe ``claim`` through ``sdk``, or why it cannot be probed."""
+    if claim.location is Location.PLATFORM:
+        return Untestable(_NOT_OBSERVABLE[Location.PLATFORM])
+    result = PLANNERS[sdk](claim)
+    if claim.check and isinstance(result, list):
+        return [Variant(v.name, claim.check, v.probe, v.async_probe) for v in result]
+    return result

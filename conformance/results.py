@@ -1,0 +1,92 @@
+"""The versioned results file: run metadata plus one record per conformance case."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import sys
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+
+RESULTS_VERSION = 1
+OUTCOMES = ("pass", "fail", "skip", "xfail", "xpass", "error")
+SDKS = ("openai", "anthropic", "google-genai", "httpx2", "pytest")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sdk_versions() -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for name in SDKS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def results_schema() -> dict[str, Any]:
+    text = (resources.files("conformance") / "schemas" / "results.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@dataclass
+class Record:
+    """One case's result: what was claimed, what happened, and where the evidence came from."""
+
+    claim: str
+    provider: str
+    location: str
+    field: str
+    status: str
+    variant: str
+    outcome: str
+    message: str
+    testable: bool
+    observed: dict[str, Any]
+    evidence: dict[str, Any]
+    duration_ms: float
+    doc_url: str
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass
+class Run:
+    """Metadata of one run and its records, written as JSON."""
+
+    mode: str
+    providers: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    started: str = dataclasses.field(default_factory=now)
+    finished: str | None = None
+    records: list[Record] = dataclasses.field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "results_version": RESULTS_VERSION,
+            "run": {
+                "started": self.started,
+                "finished": self.finished,
+                "harness": __version__,
+                "python": platform.python_version(),
+                "platform": sys.platform,
+                "sdks": sdk_versions(),
+                "mode": self.mode,
+                "providers": self.providers,
+            },
+            "results": [asdict(r) for r in self.records],
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        tmp.replace(path)
