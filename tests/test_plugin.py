@@ -1,0 +1,121 @@
+"""The plugin as a pytest user meets it: ids, -k, -m, options, skip reasons, the results file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conformance.results import results_schema
+
+pytest_plugins = ["pytester"]
+
+CASES = "from conformance.cases import test_claim, test_claim_async  # noqa: F401\n"
+KEYS = ("ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY")
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    for key in KEYS:
+        monkeypatch.delenv(key, raising=False)
+    pytester.makepyfile(test_conformance=CASES)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    return pytester
+
+
+def test_one_case_per_claim_with_the_claim_id_in_the_test_id(project: pytest.Pytester) -> None:
+    result = project.runpytest("--collect-only", "-q", "--provider", "anthropic-openai")
+    assert result.ret == 0
+    ids = [line for line in result.outlines if "::" in line]
+    assert "test_conformance.py::test_claim[anthropic-openai.request.temperature]" in ids
+    assert any("test_claim_async[anthropic-openai.endpoint.post-v1-chat-completions@async]" in i for i in ids)
+    assert all("anthropic-openai." in i for i in ids)
+
+
+def test_k_selects_by_claim(project: pytest.Pytester) -> None:
+    result = project.runpytest("--collect-only", "-q", "-k", "temperature")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids
+    assert all("temperature" in i for i in ids)
+    providers = {i.split("[")[1].split(".")[0] for i in ids}
+    assert {"anthropic-openai", "openai"} <= providers
+
+
+def test_markers_select_provider_and_location(project: pytest.Pytester) -> None:
+    result = project.runpytest("--collect-only", "-q", "-m", "conformance and gemini_openai and header")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids == [i for i in ids if ".header." in i and "gemini-openai." in i]
+    everything = project.runpytest("--collect-only", "-q", "-m", "conformance")
+    assert len([line for line in everything.outlines if "::" in line]) > 300
+
+
+def test_without_live_every_case_skips_with_a_reason(project: pytest.Pytester) -> None:
+    result = project.runpytest("-rs", "--provider", "anthropic-openai")
+    assert result.ret == 0
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) == 0
+    assert outcomes["skipped"] > 50
+    result.stdout.fnmatch_lines(["*live case: run with --live*"])
+    result.stdout.fnmatch_lines(["*not testable: *"])
+
+
+def test_live_without_a_key_names_the_env_var(project: pytest.Pytester) -> None:
+    result = project.runpytest("-rs", "--live", "--provider", "gemini-openai", "-k", "endpoint")
+    result.stdout.fnmatch_lines(["*no API key for gemini-openai: set GOOGLE_API_KEY or GEMINI_API_KEY*"])
+    result = project.runpytest("-rs", "--live", "--provider", "anthropic-openai", "-k", "seed")
+    result.stdout.fnmatch_lines(["*set ANTHROPIC_API_KEY*"])
+
+
+def test_expensive_cases_are_opt_in(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "x")
+    result = project.runpytest("-rs", "--live", "--provider", "anthropic", "-m", "expensive")
+    assert result.parseoutcomes().get("skipped", 0) >= 1
+
+
+def test_results_file_validates_against_its_schema(project: pytest.Pytester) -> None:
+    out = project.path / "out" / "results.json"
+    result = project.runpytest("--provider", "anthropic-openai", "--conformance-json", str(out))
+    assert result.ret == 0
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, results_schema())
+    assert data["run"]["mode"] == "offline"
+    assert data["run"]["providers"]["anthropic-openai"]["base_url_host"] == "api.anthropic.com"
+    untestable = [r for r in data["results"] if not r["testable"]]
+    assert untestable
+    assert all(r["outcome"] == "skip" and r["message"].startswith("not testable:") for r in untestable)
+    assert {r["claim"] for r in data["results"]} >= {
+        "anthropic-openai.request.temperature",
+        "anthropic-openai.request.n",
+    }
+
+
+def test_bad_options_are_usage_errors(project: pytest.Pytester) -> None:
+    result = project.runpytest("--provider", "nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown provider 'nope'*"])
+    result = project.runpytest("--base-url", "anthropic-openai")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*expected NAME=VALUE*"])
+
+
+def test_a_bad_extra_spec_is_a_located_usage_error(project: pytest.Pytester) -> None:
+    bad = project.path / "bad.yaml"
+    bad.write_text("spec_version: 1\nprovider: [\n")
+    result = project.runpytest("--specs", str(bad))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{bad}:*: invalid YAML*"])
+
+
+def test_tool_conformance_table_sets_options(project: pytest.Pytester) -> None:
+    project.makepyprojecttoml('[tool.conformance]\nprovider = ["gemini"]\n')
+    result = project.runpytest("--collect-only", "-q")
+    ids = [line for line in result.outlines if "::" in line]
+    assert ids
+    assert all("[gemini." in i for i in ids)
+
+
+def test_harness_files_are_where_the_docs_say() -> None:
+    root = Path(__file__).parents[1]
+    assert (root / "conformance" / "schemas" / "results.schema.json").is_file()
