@@ -20,7 +20,7 @@ KEYS = ("ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     for key in KEYS:
         monkeypatch.delenv(key, raising=False)
-    pytester.makepyfile(test_conformance=CASES)
+    pytester.makepyfile(test_generated_cases=CASES)
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     return pytester
 
@@ -29,7 +29,7 @@ def test_one_case_per_claim_with_the_claim_id_in_the_test_id(project: pytest.Pyt
     result = project.runpytest("--collect-only", "-q", "--provider", "anthropic-openai")
     assert result.ret == 0
     ids = [line for line in result.outlines if "::" in line]
-    assert "test_conformance.py::test_claim[anthropic-openai.request.temperature]" in ids
+    assert "test_generated_cases.py::test_claim[anthropic-openai.request.temperature]" in ids
     assert any("test_claim_async[anthropic-openai.endpoint.post-v1-chat-completions@async]" in i for i in ids)
     assert all("anthropic-openai." in i for i in ids)
 

@@ -29,45 +29,25 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def _common(ctx: ProbeContext) -> dict[str, Any]:
+    # api_key= also makes the anthropic SDK send x-api-key (the documented header), not Authorization: Bearer.
+    return {"api_key": ctx.api_key, "base_url": ctx.base_url, "max_retries": 0, "timeout": ctx.timeout}
+
+
 def openai_client(ctx: ProbeContext) -> openai.OpenAI:
-    return openai.OpenAI(
-        api_key=ctx.api_key,
-        base_url=ctx.base_url,
-        max_retries=0,
-        timeout=ctx.timeout,
-        http_client=ctx.recorder.client(ctx.timeout),
-    )
+    return openai.OpenAI(**_common(ctx), http_client=ctx.recorder.client(ctx.timeout))
 
 
 def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(
-        api_key=ctx.api_key,
-        base_url=ctx.base_url,
-        max_retries=0,
-        timeout=ctx.timeout,
-        http_client=ctx.recorder.async_client(ctx.timeout),
-    )
+    return openai.AsyncOpenAI(**_common(ctx), http_client=ctx.recorder.async_client(ctx.timeout))
 
 
 def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
-    # api_key= makes the SDK send x-api-key (the documented header), not Authorization: Bearer.
-    return anthropic.Anthropic(
-        api_key=ctx.api_key,
-        base_url=ctx.base_url,
-        max_retries=0,
-        timeout=ctx.timeout,
-        http_client=ctx.recorder.client(ctx.timeout),
-    )
+    return anthropic.Anthropic(**_common(ctx), http_client=ctx.recorder.client(ctx.timeout))
 
 
 def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
-    return anthropic.AsyncAnthropic(
-        api_key=ctx.api_key,
-        base_url=ctx.base_url,
-        max_retries=0,
-        timeout=ctx.timeout,
-        http_client=ctx.recorder.async_client(ctx.timeout),
-    )
+    return anthropic.AsyncAnthropic(**_common(ctx), http_client=ctx.recorder.async_client(ctx.timeout))
 
 
 def genai_client(ctx: ProbeContext) -> genai.Client:
