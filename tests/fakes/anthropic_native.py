@@ -1,0 +1,259 @@
+"""The fake of Anthropic's native Messages API (POST /v1/messages, count_tokens, models), per specs/anthropic.yaml."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .faults import (
+    MALFORMED,
+    Config,
+    Fault,
+    Flavor,
+    Problem,
+    body,
+    check,
+    check_body,
+    check_model,
+    effect,
+    find,
+    fresh_id,
+    gate,
+    header,
+    header_optional,
+    header_refused,
+    refuse,
+    routes_off,
+)
+from .model import Answer, Prompt, respond
+from .server import Reply, Request, SseEvent
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+STOP_REASONS = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
+SIGNATURE = "c2lnbmF0dXJlLWZha2U="
+
+
+def config() -> Config:
+    return Config(
+        flavor="anthropic",
+        models=("claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-1"),
+        routes={"messages", "count_tokens", "models"},
+        effects={"max_tokens", "stop", "system", "thinking", "stream"},
+        checks={"key", "model", "model-prefix", "min-tokens", "size"},
+        required_headers={"x-api-key", "anthropic-version", "content-type"},
+        headers={"request-id": "req_{id}", "anthropic-organization-id": "00000000-0000-4000-8000-00000000f4ce"},
+        model_prefixes=("claude-",),
+        max_body=32 * 1024 * 1024,
+    )
+
+
+def error(p: Problem) -> Reply:
+    kind = ERROR_TYPES.get(p.status, "invalid_request_error")
+    return Reply(p.status, {"type": "error", "error": {"type": kind, "message": p.message}}, kind="error")
+
+
+def app(cfg: Config, req: Request) -> Reply:
+    try:
+        gate(cfg, req)
+        version = req.headers.get("anthropic-version")
+        if version is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", version):
+            raise Problem(400, f"anthropic-version: unknown version {version!r}")
+        model_path = re.fullmatch(r"/v1/models/([^/]+)", req.path)
+        if req.method == "POST" and req.path == "/v1/messages" and "messages" in cfg.routes:
+            return _messages(cfg, req)
+        if req.method == "POST" and req.path == "/v1/messages/count_tokens" and "count_tokens" in cfg.routes:
+            _, prompt = _request(cfg, req, ("model", "messages"))
+            return Reply(body={"input_tokens": prompt.tokens}, kind="count")
+        if req.method == "GET" and req.path == "/v1/models" and "models" in cfg.routes:
+            rows = [_model(m) for m in cfg.models]
+            listing = {"data": rows, "has_more": False, "first_id": rows[0]["id"], "last_id": rows[-1]["id"]}
+            return Reply(body=listing, kind="models")
+        if req.method == "GET" and model_path and "models" in cfg.routes:
+            check_model(cfg, model_path.group(1))
+            return Reply(body=_model(model_path.group(1)), kind="model")
+        raise Problem(404, f"Not found: {req.method} {req.path}")
+    except Problem as p:
+        return error(p)
+    except MALFORMED as exc:
+        return error(Problem.malformed(exc))
+
+
+def _model(model: str) -> dict[str, Any]:
+    family, *version = model.split("-")[1:] or [model]
+    name = f"Claude {family.capitalize()} {'.'.join(version)}".strip()
+    return {"type": "model", "id": model, "display_name": name, "created_at": "2025-10-01T00:00:00Z"}
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(b.get("text") or "" for b in content or [] if isinstance(b, dict) and b.get("type") == "text")
+
+
+def _request(cfg: Config, req: Request, mandatory: tuple[str, ...]) -> tuple[dict[str, Any], Prompt]:
+    data = req.body
+    if not isinstance(data, dict):
+        raise Problem(400, "The request body is not valid JSON.")
+    for name in mandatory:
+        if name not in data:
+            raise Problem(400, f"{name}: Field required")
+    model = str(data.get("model"))
+    if "max_tokens" in data and (not isinstance(data["max_tokens"], int) or isinstance(data["max_tokens"], bool)):
+        raise Problem(400, "max_tokens: Input should be a valid integer")
+    check_body(cfg, data, model)
+    check_model(cfg, model)
+    messages = data["messages"]
+    if not isinstance(messages, list) or not messages:
+        raise Problem(400, "messages: at least one message is required")
+    for message in messages:
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in ("user", "assistant"):
+            raise Problem(
+                400,
+                f'messages: Unexpected role "{role}". The Messages API accepts a top-level `system` parameter,'
+                " not a system message.",
+            )
+    prompt = Prompt(system=_text(data.get("system")) if "system" in cfg.effects else "")
+    for message in messages:
+        text = _text(message.get("content"))
+        prompt.texts.append(text)
+        if message["role"] == "user":
+            prompt.question = text
+            prompt.images += len(find(message, "content[].source"))
+    prompt.texts.append(prompt.system)
+    last = messages[-1].get("content")
+    prompt.tool_results = isinstance(last, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in last
+    )
+    prompt.tools = tuple(n for n in find(data, "tools[].name") if isinstance(n, str))
+    given = data.get("tool_choice")
+    choice: dict[str, Any] = given if isinstance(given, dict) else {}
+    kind = str(choice.get("type", "auto"))
+    prompt.tool_choice = {"any": "required", "tool": str(choice.get("name"))}.get(kind, kind)
+    prompt.parallel = not choice.get("disable_parallel_tool_use")
+    prompt.max_tokens = data.get("max_tokens") if "max_tokens" in cfg.effects else None
+    prompt.stop = tuple(data.get("stop_sequences") or ()) if "stop" in cfg.effects else ()
+    return data, prompt
+
+
+def _thinking(data: dict[str, Any]) -> bool:
+    thinking = data.get("thinking")
+    if not isinstance(thinking, dict) or thinking.get("type") != "enabled":
+        return False
+    budget = thinking.get("budget_tokens")
+    if not isinstance(budget, int) or budget < 1024:
+        raise Problem(400, "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+    if budget >= data["max_tokens"]:
+        raise Problem(400, "`max_tokens` must be greater than `thinking.budget_tokens`")
+    return True
+
+
+def _blocks(answer: Answer) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if answer.thought:
+        blocks.append({"type": "thinking", "thinking": answer.thought, "signature": SIGNATURE})
+    if not answer.tool_calls:
+        blocks.append({"type": "text", "text": answer.text})
+    for i, call in enumerate(answer.tool_calls, 1):
+        blocks.append({"type": "tool_use", "id": f"toolu_fake{i:02d}", "name": call.name, "input": call.arguments})
+    return blocks
+
+
+def _messages(cfg: Config, req: Request) -> Reply:
+    data, prompt = _request(cfg, req, ("model", "max_tokens", "messages"))
+    prompt.thinking = _thinking(data) and "thinking" in cfg.effects
+    answer = respond(prompt)
+    usage = {
+        "input_tokens": answer.prompt_tokens,
+        "output_tokens": answer.completion_tokens + answer.thought_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    message: dict[str, Any] = {
+        "id": f"msg_fake{fresh_id()}",
+        "type": "message",
+        "role": "assistant",
+        "model": data["model"],
+        "content": _blocks(answer),
+        "stop_reason": "stop_sequence" if answer.stop_sequence else STOP_REASONS[answer.finish],
+        "stop_sequence": answer.stop_sequence,
+        "usage": usage,
+    }
+    if data.get("stream") and "stream" in cfg.effects:
+        return Reply(events=_events(message, answer), kind="message-stream")
+    return Reply(body=message, kind="message")
+
+
+def _events(message: dict[str, Any], answer: Answer) -> list[SseEvent]:
+    start = {**message, "content": [], "stop_reason": None, "stop_sequence": None}
+    start["usage"] = {**message["usage"], "output_tokens": 1}
+    events: list[SseEvent] = [
+        ("message_start", {"type": "message_start", "message": start}),
+        ("ping", {"type": "ping"}),
+    ]
+    for index, block in enumerate(message["content"]):
+        kind = block["type"]
+        empty: dict[str, Any]
+        deltas: list[dict[str, Any]]
+        if kind == "text":
+            empty, deltas = {"type": "text", "text": ""}, [{"type": "text_delta", "text": p} for p in answer.pieces]
+        elif kind == "thinking":
+            empty = {"type": "thinking", "thinking": "", "signature": ""}
+            deltas = [{"type": "thinking_delta", "thinking": block["thinking"]}]
+            deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        else:
+            empty = {**block, "input": {}}
+            arguments = next(c.json for c in answer.tool_calls if c.name == block["name"])
+            deltas = [{"type": "input_json_delta", "partial_json": arguments}]
+        events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": empty}))
+        events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+    delta = {"stop_reason": message["stop_reason"], "stop_sequence": message["stop_sequence"]}
+    usage = {"output_tokens": message["usage"]["output_tokens"]}
+    events.append(("message_delta", {"type": "message_delta", "delta": delta, "usage": usage}))
+    events.append(("message_stop", {"type": "message_stop"}))
+    return events
+
+
+FAULTS: dict[str, Fault] = {
+    "endpoint.post-v1-messages": routes_off("messages"),
+    "endpoint.post-v1-messages-count_tokens": routes_off("count_tokens"),
+    "endpoint.get-v1-models": routes_off("models"),
+    "request_header.x-api-key": header_optional("x-api-key"),
+    "request_header.anthropic-version": header_optional("anthropic-version"),
+    "request_header.content-type": header_optional("content-type"),
+    "auth.x-api-key": header_refused("x-api-key"),
+    "request.model": refuse("model"),
+    "request.max_tokens": effect("max_tokens"),
+    "request.messages": refuse("messages"),
+    "request.system": effect("system"),
+    "request.thinking": effect("thinking"),
+    "response.id": body("id"),
+    "response.type": body("type"),
+    "response.role": body("role"),
+    "response.content.type": body("content[].type"),
+    "response.content.text": body("content[].text"),
+    "response.model": body("model"),
+    "response.stop_reason": body("stop_reason"),
+    "usage.input_tokens": body("usage.input_tokens"),
+    "usage.output_tokens": body("usage.output_tokens"),
+    "behavior.prompt-caching": refuse(
+        "cache_control", "system[].cache_control", "messages[].content[].cache_control", "tools[].cache_control"
+    ),
+    "header.request-id": header("request-id"),
+    "header.anthropic-organization-id": header("anthropic-organization-id"),
+    "limit.request-size-standard": check("size"),
+    "error.request_too_large": check("size"),
+}
+"""Claim-id suffix -> fault, for every claim of specs/anthropic.yaml that this fake implements."""
+
+FLAVORS = {"anthropic": Flavor("anthropic", config, app, FAULTS, "")}

@@ -1,0 +1,630 @@
+"""The three fakes that speak OpenAI's Chat Completions wire format: openai, anthropic-openai, gemini-openai.
+
+One app serves all three; each flavor's :class:`Config` holds what its spec says (statuses and params), and
+its fault table says how each implemented claim breaks.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from .faults import (
+    MALFORMED,
+    Config,
+    Fault,
+    Flavor,
+    Limit,
+    Problem,
+    body,
+    check,
+    check_body,
+    check_model,
+    chunks,
+    effect,
+    error_shape,
+    field_fault,
+    find,
+    fresh_id,
+    gate,
+    header,
+    header_optional,
+    header_refused,
+    pick,
+    refuse,
+    reply_edit,
+    routes_off,
+    thinking_out,
+)
+from .model import Answer, Prompt, embedding, respond, words
+from .server import Reply, Request, SseEvent
+
+OPENAI_FIELDS = frozenset({
+    "model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
+    "max_completion_tokens", "max_tokens", "metadata", "modalities", "n", "parallel_tool_calls", "prediction",
+    "presence_penalty", "prompt_cache_key", "prompt_cache_retention", "reasoning_effort", "response_format",
+    "safety_identifier", "seed", "service_tier", "stop", "store", "stream", "stream_options", "temperature",
+    "tool_choice", "tools", "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
+})  # fmt: skip
+"""The Chat Completions request fields (OpenAI rejects any other with 400)."""
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "60",
+    "x-ratelimit-limit-tokens": "150000",
+    "x-ratelimit-remaining-requests": "59",
+    "x-ratelimit-remaining-tokens": "149984",
+    "x-ratelimit-reset-requests": "1s",
+    "x-ratelimit-reset-tokens": "6m0s",
+}
+ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+PART_TYPES = frozenset({"text", "image_url", "input_audio", "file"})
+ROOTS = {"openai": "/v1/", "anthropic-openai": "/v1/", "gemini-openai": "/v1beta/openai/"}
+CREATED = 1_700_000_000
+EFFECTS = frozenset(
+    {"max_tokens", "max_completion_tokens", "stop", "parallel_tool_calls", "stream", "stream_options", "hoisting"}
+)
+"""What shapes the answer on all three layers; each adds its own (``hoisting``: system messages anywhere count)."""
+
+
+def openai_config() -> Config:
+    return Config(
+        flavor="openai",
+        models=("gpt-4o-mini", "gpt-4o", "gpt-4o-audio-preview", "o4-mini", "text-embedding-3-small"),
+        routes={"chat", "models", "model", "embeddings"},
+        effects=set(EFFECTS | {"logprobs", "response_format"}),
+        checks={"key", "model", "min-tokens", "unknown-fields"},
+        required={"model", "messages", "tools[].function.name"},
+        required_headers={"authorization"},
+        limits={
+            "temperature": Limit(0, 2, cap=False),
+            "n": Limit(1, 128, cap=False),
+            "top_logprobs": Limit(0, 20, cap=False),
+            "presence_penalty": Limit(-2, 2, cap=False),
+            "frequency_penalty": Limit(-2, 2, cap=False),
+            "stop": Limit(0, 4, cap=False),
+        },
+        enums={
+            "reasoning_effort": frozenset({"none", "minimal", "low", "medium", "high", "xhigh", "max"}),
+            "service_tier": frozenset({"auto", "default", "flex", "scale", "priority", "fast"}),
+        },
+        headers={
+            "x-request-id": "req_{id}",
+            "openai-organization": "org-fake",
+            "openai-processing-ms": "3",
+            "openai-version": "2020-10-01",
+            **RATE_LIMIT_HEADERS,
+        },
+        known_fields=OPENAI_FIELDS,
+        extras=True,
+    )
+
+
+def anthropic_openai_config() -> Config:
+    return Config(
+        flavor="anthropic-openai",
+        models=("claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-20250514"),
+        routes={"chat", "models", "model"},
+        effects=set(EFFECTS),
+        checks={"key", "model", "model-prefix", "min-tokens"},
+        required={"model", "messages"},
+        required_headers={"authorization"},
+        limits={"temperature": Limit(0, 1, cap=True), "n": Limit(1, 1, cap=False)},
+        headers={"request-id": "req_{id}", "openai-version": "2020-10-01", **RATE_LIMIT_HEADERS},
+        model_prefixes=("claude-",),
+        known_fields=OPENAI_FIELDS | {"thinking"},
+        drop_parts=frozenset({"input_audio"}),
+    )
+
+
+def gemini_openai_config() -> Config:
+    return Config(
+        flavor="gemini-openai",
+        models=(
+            "gemini-2.5-flash",
+            "gemini-2.5-pro",
+            "gemini-2.0-flash",
+            "gemini-3-pro-preview",
+            "gemini-embedding-001",
+        ),
+        routes={"chat", "chat-v1beta", "models", "model", "embeddings"},
+        effects=set(EFFECTS | {"response_format", "include_thoughts"}),
+        checks={"key", "model", "model-prefix", "min-tokens", "exclusive"},
+        required={"model", "messages"},
+        required_headers={"authorization"},
+        enums={"reasoning_effort": frozenset({"none", "minimal", "low", "medium", "high"})},
+        model_prefixes=("gemini-", "models/gemini-"),
+    )
+
+
+# --- the app ----------------------------------------------------------------------------------------------------
+
+
+def error(p: Problem) -> Reply:
+    return Reply(
+        p.status,
+        {"error": {"message": p.message, "type": "invalid_request_error", "param": p.param, "code": p.code}},
+        kind="error",
+    )
+
+
+def app(cfg: Config, req: Request) -> Reply:
+    try:
+        gate(cfg, req)
+        route, arg = _route(cfg, req)
+        if route in ("chat", "chat-v1beta"):
+            return _chat(cfg, req)
+        if route == "models":
+            return Reply(body={"object": "list", "data": [_model(cfg, m) for m in cfg.models]}, kind="models")
+        if route == "model":
+            check_model(cfg, arg)
+            return Reply(body=_model(cfg, arg), kind="model")
+        return _embeddings(cfg, req)
+    except Problem as p:
+        return error(p)
+    except MALFORMED as exc:
+        return error(Problem.malformed(exc))
+
+
+def _route(cfg: Config, req: Request) -> tuple[str, str]:
+    root = ROOTS[cfg.flavor]
+    found = {
+        ("POST", root + "chat/completions"): "chat",
+        ("POST", "/v1beta/chat/completions"): "chat-v1beta",
+        ("GET", root + "models"): "models",
+        ("POST", root + "embeddings"): "embeddings",
+    }.get((req.method, req.path.rstrip("/")))
+    arg = ""
+    match = re.fullmatch(re.escape(root) + r"models/(.+)", req.path)
+    if req.method == "GET" and match:
+        found, arg = "model", match.group(1)
+    if found not in cfg.routes:
+        raise Problem(404, f"Unknown request URL: {req.method} {req.path}.", code="unknown_url")
+    return found, arg
+
+
+def _model(cfg: Config, model: str) -> dict[str, Any]:
+    return {"id": model, "object": "model", "created": CREATED, "owned_by": cfg.flavor.split("-")[0]}
+
+
+def _google_thinking(body: dict[str, Any]) -> dict[str, Any]:
+    """extra_body.google.thinking_config in either wire form: a literal "extra_body" key, or "google" at the top."""
+    for root in (body.get("extra_body"), body):
+        found = find(root, "google.thinking_config")
+        if found and isinstance(found[0], dict):
+            return found[0]
+    return {}
+
+
+def _body(cfg: Config, req: Request, required: Iterable[str]) -> tuple[dict[str, Any], str]:
+    data = req.body
+    if not isinstance(data, dict):
+        raise Problem(400, "We could not parse the JSON body of your request.")
+    model = data.get("model") or cfg.models[0]
+    if not isinstance(model, str):
+        raise Problem(400, "Invalid type for 'model': expected a string.", "model", "invalid_type")
+    check_body(cfg, data, model, required)
+    check_model(cfg, model)
+    return data, model
+
+
+def _chat(cfg: Config, req: Request) -> Reply:
+    unknown = sorted(set(req.body or ()) - cfg.known_fields) if "unknown-fields" in cfg.checks else []
+    if unknown:
+        raise Problem(400, f"Unrecognized request argument supplied: {unknown[0]}", unknown[0], "unknown_parameter")
+    data, model = _body(cfg, req, cfg.required)
+    google = _google_thinking(data)
+    overlap = google.keys() & {"thinking_level", "thinking_budget"}
+    if "exclusive" in cfg.checks and data.get("reasoning_effort") is not None and overlap:
+        raise Problem(400, "reasoning_effort and thinking_level/thinking_budget cannot be used together.")
+    messages = data.get("messages") or []
+    if not isinstance(messages, list) or not all(isinstance(m, dict) and m.get("role") in ROLES for m in messages):
+        raise Problem(400, "Invalid 'messages': every message needs a valid role.", "messages", "invalid_value")
+    prompt = _prompt(cfg, data, messages)
+    prompt.thinking = (data.get("thinking") or {}).get("type") == "enabled" or bool(google)
+    answer = respond(prompt)
+    thought = answer.thought if "include_thoughts" in cfg.effects and google.get("include_thoughts") else ""
+    n = int(data.get("n") or 1)
+    if data.get("stream") and "stream" in cfg.effects:
+        return _stream(cfg, data, model, answer, n, thought)
+    usage = _usage(cfg, data, answer, n)
+    reply: dict[str, Any] = {
+        "id": f"chatcmpl-{fresh_id()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [_choice(cfg, data, answer, i, thought) for i in range(n)],
+        "usage": usage,
+    }
+    if cfg.extras:
+        reply["service_tier"] = "default" if data.get("service_tier") in (None, "auto") else data["service_tier"]
+        reply["system_fingerprint"] = "fp_fake0001"
+    return Reply(body=reply, kind="chat")
+
+
+def _content(cfg: Config, content: Any) -> tuple[str, int, int]:
+    """The text of a message's content, and how many image and audio parts reach the model."""
+    if content is None or isinstance(content, str):
+        return content or "", 0, 0
+    if not isinstance(content, list):
+        raise Problem(400, "Invalid 'content': expected a string or an array of parts.", "messages", "invalid_type")
+    texts, images, audio = [], 0, 0
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind not in PART_TYPES:
+            raise Problem(400, f"Invalid content part type: {kind!r}.", "messages", "invalid_value")
+        if kind in cfg.drop_parts:
+            continue
+        if kind == "text":
+            texts.append(part.get("text") or "")
+        images += kind == "image_url"
+        audio += kind == "input_audio"
+    return "\n".join(texts), images, audio
+
+
+def _prompt(cfg: Config, data: dict[str, Any], messages: list[dict[str, Any]]) -> Prompt:
+    prompt = Prompt(tool_results=bool(messages) and messages[-1]["role"] in ("tool", "function"))
+    system, seen_user = [], False
+    for message in messages:
+        text, images, audio = _content(cfg, message.get("content"))
+        if message["role"] in ("system", "developer"):
+            if seen_user and "hoisting" not in cfg.effects:
+                continue  # not hoisted: a system message after the conversation started is lost
+            system.append(text)
+        elif message["role"] == "user":
+            seen_user = True
+            prompt.question, prompt.images, prompt.audio = text, prompt.images + images, prompt.audio + audio
+        prompt.texts.append(text)
+    prompt.system = "\n".join(system)
+    prompt.tools = tuple(f for f in find(data, "tools[].function.name") if isinstance(f, str))
+    choice = data.get("tool_choice") or "auto"
+    named = find(choice, "function.name")
+    prompt.tool_choice = choice if isinstance(choice, str) else str(named[0]) if named else "auto"
+    prompt.parallel = data.get("parallel_tool_calls") is not False or "parallel_tool_calls" not in cfg.effects
+    limits = [data.get(k) for k in ("max_tokens", "max_completion_tokens") if k in cfg.effects]
+    prompt.max_tokens = min((v for v in limits if isinstance(v, int)), default=None)
+    stop = data.get("stop") if "stop" in cfg.effects else None
+    prompt.stop = (stop,) if isinstance(stop, str) else tuple(stop or ())
+    kind = find(data, "response_format.type")
+    prompt.json_mode = "response_format" in cfg.effects and kind[:1] in (["json_object"], ["json_schema"])
+    return prompt
+
+
+def _logprobs(data: dict[str, Any], answer: Answer) -> dict[str, Any]:
+    def entry(token: str, logprob: float) -> dict[str, Any]:
+        return {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+
+    count = int(data.get("top_logprobs") or 0)
+    content = []
+    for piece in answer.pieces:
+        alternatives = [entry(piece, -0.01)] + [entry(f" alt{k}", -5.0 - k) for k in range(1, count)]
+        content.append({**entry(piece, -0.01), "top_logprobs": alternatives[:count]})
+    return {"content": content, "refusal": None}
+
+
+def _wants_logprobs(cfg: Config, data: dict[str, Any]) -> bool:
+    return any(name in cfg.effects and data.get(name) for name in ("logprobs", "top_logprobs"))
+
+
+def _message(cfg: Config, data: dict[str, Any], answer: Answer, thought: str) -> dict[str, Any]:
+    text = f"<thought>{thought}</thought>{answer.text}" if thought else answer.text
+    message: dict[str, Any] = {"role": "assistant", "content": None if answer.tool_calls else text}
+    if cfg.extras:
+        message["refusal"] = None
+        message["annotations"] = []
+        if data.get("audio") and "audio" in (data.get("modalities") or []):
+            audio = base64.b64encode(b"RIFF fake wav").decode()
+            message["audio"] = {"id": "audio_fake", "data": audio, "expires_at": CREATED, "transcript": answer.text}
+    if cfg.thinking_out and answer.thought:
+        message["reasoning_content"] = answer.thought
+    if answer.tool_calls:
+        message["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.json}}
+            for c in answer.tool_calls
+        ]
+    return message
+
+
+def _choice(cfg: Config, data: dict[str, Any], answer: Answer, index: int, thought: str) -> dict[str, Any]:
+    choice: dict[str, Any] = {"index": index, "message": _message(cfg, data, answer, thought)}
+    if _wants_logprobs(cfg, data):
+        choice["logprobs"] = _logprobs(data, answer)
+    elif cfg.extras:
+        choice["logprobs"] = None
+    choice["finish_reason"] = answer.finish
+    return choice
+
+
+def _usage(cfg: Config, data: dict[str, Any], answer: Answer, n: int) -> dict[str, Any]:
+    completion = answer.completion_tokens * n
+    usage: dict[str, Any] = {
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": completion,
+        "total_tokens": answer.prompt_tokens + completion,
+    }
+    if cfg.extras:
+        predicted = find(data, "prediction.content")
+        guess = predicted[0].split() if predicted and isinstance(predicted[0], str) else []
+        accepted = sum(w in answer.text.split() for w in guess)
+        usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
+        usage["completion_tokens_details"] = {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": accepted,
+            "rejected_prediction_tokens": len(guess) - accepted,
+        }
+    return usage
+
+
+def _stream(cfg: Config, data: dict[str, Any], model: str, answer: Answer, n: int, thought: str) -> Reply:
+    with_usage = "stream_options" in cfg.effects and find(data, "stream_options.include_usage") == [True]
+    head: dict[str, Any] = {
+        "id": f"chatcmpl-{fresh_id()}",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+    }
+    if cfg.extras:
+        head |= {"service_tier": "default", "system_fingerprint": "fp_fake0001"}
+
+    def chunk(choices: list[dict[str, Any]], usage: dict[str, Any] | None = None) -> SseEvent:
+        return None, {**head, "choices": choices, **({"usage": usage} if with_usage else {})}
+
+    def delta(index: int, change: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        extra = {"logprobs": None} if cfg.extras else {}
+        return {"index": index, "delta": change, **extra, "finish_reason": finish}
+
+    events: list[SseEvent] = []
+    pieces = ([f"<thought>{thought}</thought>"] if thought else []) + answer.pieces
+    for i in range(n):
+        events.append(chunk([delta(i, {"role": "assistant", "content": ""})]))
+        events += [chunk([delta(i, {"content": piece})]) for piece in pieces]
+        for k, call in enumerate(answer.tool_calls):
+            function = {"name": call.name, "arguments": call.json}
+            tool_call = {"index": k, "id": call.id, "type": "function", "function": function}
+            events.append(chunk([delta(i, {"tool_calls": [tool_call]})]))
+        events.append(chunk([delta(i, {}, answer.finish)]))
+    if with_usage:
+        events.append(chunk([], _usage(cfg, data, answer, n)))
+    events.append((None, "[DONE]"))
+    return Reply(events=events, kind="chat-stream")
+
+
+def _embeddings(cfg: Config, req: Request) -> Reply:
+    data, model = _body(cfg, req, ("model", "input"))
+    raw = data.get("input")
+    if raw in (None, "", []):
+        raise Problem(400, "Missing required parameter: 'input'.", "input", "missing_required_parameter")
+    inputs = [raw] if isinstance(raw, str) else list(raw)
+    size = int(data.get("dimensions") or 16)
+    rows = []
+    for i, item in enumerate(inputs):
+        vector: Any = embedding(str(item), size)
+        if data.get("encoding_format") == "base64":
+            vector = base64.b64encode(struct.pack(f"<{size}f", *vector)).decode()
+        rows.append({"object": "embedding", "index": i, "embedding": vector})
+    tokens = sum(words(str(item)) for item in inputs)
+    usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+    return Reply(body={"object": "list", "data": rows, "model": model, "usage": usage}, kind="embeddings")
+
+
+# --- faults -----------------------------------------------------------------------------------------------------
+
+
+def _double_choices(reply: Reply) -> None:
+    choices = reply.body.get("choices") or []
+    reply.body["choices"] = choices + [{**c, "index": len(choices) + i} for i, c in enumerate(choices)]
+
+
+def _usage_off_by_one(reply: Reply) -> None:
+    bodies = [reply.body] + [data for _, data in reply.events or []]
+    for data in bodies:
+        usage = data.get("usage") if isinstance(data, dict) else None
+        if isinstance(usage, dict) and isinstance(usage.get("total_tokens"), int):
+            usage["total_tokens"] += 1
+
+
+def _drop_done(reply: Reply) -> None:
+    reply.events = [e for e in reply.events or [] if e[1] != "[DONE]"]
+
+
+def _drop_usage(reply: Reply) -> None:
+    reply.events = [e for e in reply.events or [] if not (isinstance(e[1], dict) and e[1].get("choices") == [])]
+    for _, data in reply.events:
+        if isinstance(data, dict):
+            data.pop("usage", None)
+
+
+def _wrong_object(chunk: dict[str, Any]) -> None:
+    chunk["object"] = "chat.completion"
+
+
+def _no_id(chunk: dict[str, Any]) -> None:
+    chunk.pop("id", None)
+
+
+def _no_delta_content(chunk: dict[str, Any]) -> None:
+    for choice in chunk.get("choices") or []:
+        choice.get("delta", {}).pop("content", None)
+
+
+LOGPROBS = {"content": [{"token": "OK", "logprob": -0.01, "bytes": [79, 75], "top_logprobs": []}], "refusal": None}
+DETAILS = {"cached_tokens": 1, "reasoning_tokens": 1}
+AUDIO = {"id": "audio_fake", "data": "", "expires_at": CREATED, "transcript": "OK"}
+REQUEST_FIELDS = (
+    "model", "messages", "max_tokens", "max_completion_tokens", "stream", "stream_options", "top_p",
+    "parallel_tool_calls", "stop", "temperature", "n", "logprobs", "top_logprobs", "metadata", "response_format",
+    "prediction", "presence_penalty", "frequency_penalty", "seed", "service_tier", "audio", "logit_bias", "store",
+    "user", "modalities", "reasoning_effort",
+)  # fmt: skip
+USAGE_FIELDS = (
+    "prompt_tokens", "completion_tokens", "completion_tokens_details", "prompt_tokens_details",
+    "completion_tokens_details.reasoning_tokens", "completion_tokens_details.audio_tokens",
+    "completion_tokens_details.accepted_prediction_tokens", "completion_tokens_details.rejected_prediction_tokens",
+    "prompt_tokens_details.cached_tokens", "prompt_tokens_details.audio_tokens",
+)  # fmt: skip
+HEADERS = (
+    *RATE_LIMIT_HEADERS,
+    "x-request-id",
+    "request-id",
+    "openai-organization",
+    "openai-version",
+    "openai-processing-ms",
+)
+
+FAULTS: dict[str, Fault] = {
+    **{f"request.{name}": field_fault(name) for name in REQUEST_FIELDS},
+    "request.response_format.text": refuse("response_format.type", value="text"),
+    "request.response_format.json_object": refuse("response_format.type", value="json_object"),
+    "request.response_format.json_schema": refuse("response_format.json_schema"),
+    "request.extra_body.thinking": refuse("thinking"),
+    **{
+        f"message.messages.role.{role}": refuse("messages[].role", value=role)
+        for role in ("developer", "system", "user", "assistant", "tool")
+    },
+    "message.messages.role": refuse("messages[].role", value="system"),
+    **{
+        f"message.messages.content.{k}": refuse(f"messages[].content[].{k}")
+        for k in ("text", "image_url", "input_audio")
+    },
+    "tool.tools.function": refuse("tools[].function"),
+    "tool.tools.function.name": field_fault("tools[].function.name"),
+    "tool.tools.function.description": refuse("tools[].function.description"),
+    "tool.tools.function.parameters": refuse("tools[].function.parameters"),
+    "tool.tools.function.strict": refuse("tools[].function.strict"),
+    "tool.tool_choice": refuse("tool_choice"),
+    "behavior.system-developer-hoisting": effect("hoisting"),
+    "behavior.thinking-not-returned": thinking_out(),
+    "behavior.unsupported-fields-ignored": check("unknown-fields"),
+    "response.id": body("id"),
+    "response.object": body("object"),
+    "response.created": body("created"),
+    "response.model": body("model"),
+    "response.choices": reply_edit({"chat"}, _double_choices),
+    "response.choices.index": body("choices[].index"),
+    "response.choices.finish_reason": body("choices[].finish_reason"),
+    "response.choices.message": body("choices[].message"),
+    "response.choices.message.role": body("choices[].message.role"),
+    "response.choices.message.content": body("choices[].message.content"),
+    "response.choices.message.tool_calls": body("choices[].message.tool_calls"),
+    "response.choices.message.refusal": body("choices[].message.refusal", "I can't help with that."),
+    "response.choices.message.audio": body("choices[].message.audio", AUDIO),
+    "response.choices.logprobs": body("choices[].logprobs", LOGPROBS),
+    "response.logprobs": body("logprobs", LOGPROBS),
+    "response.service_tier": body("service_tier", "default"),
+    "response.system_fingerprint": body("system_fingerprint", "fp_fake0001"),
+    "response.data.embedding": body("data[].embedding", kinds={"embeddings"}),
+    "stream.object": chunks(_wrong_object),
+    "stream.id": chunks(_no_id),
+    "stream.choices.delta.content": chunks(_no_delta_content),
+    "stream.done": reply_edit({"chat-stream"}, _drop_done),
+    "stream.stream_options.include_usage": reply_edit({"chat-stream"}, _drop_usage),
+    "stream.stream": field_fault("stream"),
+    "usage.total_tokens": reply_edit({"chat", "chat-stream"}, _usage_off_by_one),
+    **{f"usage.{path}": body(f"usage.{path}", DETAILS if path.endswith("_details") else 1) for path in USAGE_FIELDS},
+    **{f"header.{name}": header(name) for name in HEADERS},
+    "request_header.openai-organization": header_refused("openai-organization"),
+    "request_header.openai-project": header_refused("openai-project"),
+    "error.body": error_shape(),
+    "error.openai-format": error_shape(),
+    "error.bad-request": check("min-tokens"),
+    "error.invalid-api-key": check("key"),
+    "error.not-found": check("model"),
+    "endpoint.post-v1-chat-completions": routes_off("chat"),
+    "endpoint.post-chat-completions": routes_off("chat"),
+    "endpoint.post-v1beta-chat-completions": routes_off("chat-v1beta"),
+    "endpoint.get-v1-models": routes_off("models"),
+    "endpoint.get-models": routes_off("models"),
+    "endpoint.get-v1-models-model": routes_off("model"),
+    "endpoint.get-models-model": routes_off("model"),
+    "endpoint.post-v1-embeddings": routes_off("embeddings"),
+    "endpoint.post-embeddings": routes_off("embeddings"),
+}
+"""Claim-id suffix -> fault, for every claim of the three OpenAI-format specs that this app implements."""
+
+_HEADERS = " ".join(f"header.{h}" for h in RATE_LIMIT_HEADERS)
+_USAGE = "usage.prompt_tokens usage.completion_tokens usage.total_tokens usage.prompt_tokens_details"
+
+OPENAI_FAULTS = pick(
+    FAULTS,
+    f"""{" ".join(f"request.{name}" for name in REQUEST_FIELDS)}
+    request.response_format.text request.response_format.json_object request.response_format.json_schema
+    message.messages.role.developer message.messages.role.system message.messages.role.user
+    message.messages.role.assistant message.messages.role.tool
+    message.messages.content.image_url message.messages.content.input_audio
+    tool.tools.function.name tool.tools.function.description tool.tools.function.parameters
+    tool.tools.function.strict tool.tool_choice
+    response.id response.object response.created response.model response.choices response.choices.index
+    response.choices.finish_reason response.choices.message.role response.choices.message.content
+    response.choices.message.tool_calls response.choices.message.refusal response.choices.message.audio
+    response.choices.logprobs response.service_tier response.system_fingerprint
+    stream.object stream.id stream.choices.delta.content stream.done stream.stream_options.include_usage
+    {_USAGE} usage.completion_tokens_details usage.completion_tokens_details.reasoning_tokens
+    usage.completion_tokens_details.audio_tokens usage.completion_tokens_details.accepted_prediction_tokens
+    usage.completion_tokens_details.rejected_prediction_tokens usage.prompt_tokens_details.cached_tokens
+    usage.prompt_tokens_details.audio_tokens
+    {_HEADERS} header.x-request-id header.openai-organization header.openai-processing-ms header.openai-version
+    request_header.openai-organization request_header.openai-project
+    error.body error.bad-request error.invalid-api-key error.not-found
+    endpoint.post-v1-chat-completions endpoint.get-v1-models endpoint.get-v1-models-model endpoint.post-v1-embeddings""",
+) | {
+    "request_header.authorization": header_optional("authorization"),
+    "response.choices.message.audio": body("choices[].message.audio"),  # only ever removed: OpenAI sends it on request
+}
+
+ANTHROPIC_OPENAI_FAULTS = pick(
+    FAULTS,
+    f"""request.max_tokens request.max_completion_tokens request.stream request.stream_options request.top_p
+    request.parallel_tool_calls request.stop request.temperature request.n request.logprobs request.metadata
+    request.response_format request.prediction request.presence_penalty request.frequency_penalty request.seed
+    request.service_tier request.audio request.logit_bias request.store request.user request.modalities
+    request.top_logprobs request.reasoning_effort request.extra_body.thinking
+    tool.tools.function.name tool.tools.function.description tool.tools.function.parameters tool.tools.function.strict
+    message.messages.content.input_audio
+    behavior.system-developer-hoisting behavior.thinking-not-returned behavior.unsupported-fields-ignored
+    response.id response.choices response.choices.finish_reason response.choices.index response.choices.message.role
+    response.choices.message.content response.choices.message.tool_calls response.object response.created
+    response.model response.choices.message.refusal response.choices.message.audio response.logprobs
+    response.service_tier response.system_fingerprint
+    {_USAGE} usage.completion_tokens_details
+    {_HEADERS} header.request-id header.openai-version header.openai-processing-ms
+    error.openai-format endpoint.post-v1-chat-completions""",
+) | {
+    "request.model": check("model-prefix"),
+    "request_header.authorization": header_refused("authorization"),
+    "auth.api_key": header_refused("authorization"),
+}
+
+GEMINI_OPENAI_FAULTS = pick(
+    FAULTS,
+    """message.messages.role response.choices.message stream.stream stream.choices.delta.content
+    stream.stream_options.include_usage tool.tools.function tool.tool_choice message.messages.content.text
+    message.messages.content.image_url message.messages.content.input_audio request.response_format
+    response.data.embedding endpoint.post-chat-completions endpoint.post-v1beta-chat-completions
+    endpoint.post-embeddings endpoint.get-models endpoint.get-models-model""",
+) | {
+    "behavior.base_url": routes_off("chat", "models", "model", "embeddings"),
+    "auth.api_key": header_refused("authorization"),
+    "request_header.authorization": header_refused("authorization"),
+    "request_header.content-type": header_refused("content-type"),
+    "request.model": refuse("model"),
+    "request.reasoning_effort.gemini-3": refuse("reasoning_effort", models="gemini-3-*"),
+    "request.reasoning_effort.gemini-2-5": refuse("reasoning_effort", models="gemini-2.5-*"),
+    "request.reasoning_effort.none": refuse("reasoning_effort", value="none", models="gemini-2.5-flash*"),
+    "request.reasoning_effort.exclusive": check("exclusive"),
+    "request.extra_body.google.thinking_config": refuse("extra_body.google.thinking_config", "google.thinking_config"),
+    "request.extra_body.google.thinking_config.include_thoughts": effect("include_thoughts"),
+    "request.extra_body.google.thinking_config.thinking_budget": refuse(
+        "extra_body.google.thinking_config.thinking_budget", "google.thinking_config.thinking_budget"
+    ),
+}
+
+FLAVORS = {
+    "openai": Flavor("openai", openai_config, app, OPENAI_FAULTS, ROOTS["openai"]),
+    "anthropic-openai": Flavor(
+        "anthropic-openai", anthropic_openai_config, app, ANTHROPIC_OPENAI_FAULTS, ROOTS["anthropic-openai"]
+    ),
+    "gemini-openai": Flavor("gemini-openai", gemini_openai_config, app, GEMINI_OPENAI_FAULTS, ROOTS["gemini-openai"]),
+}
