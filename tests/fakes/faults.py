@@ -51,6 +51,16 @@ class Problem(Exception):
         return cls(400, f"Invalid request body ({type(exc).__name__}: {exc}).", code="invalid_request_body")
 
 
+# The Gemini models both Gemini fakes (native and OpenAI-compatible) know.
+GEMINI_MODELS = (
+    "gemini-2.5-flash",
+    "gemini-2.5-pro",
+    "gemini-2.0-flash",
+    "gemini-3-pro-preview",
+    "gemini-embedding-001",
+)
+
+
 @dataclass
 class Limit:
     """A numeric range; outside it a value is clamped (``cap``) or refused with 400."""

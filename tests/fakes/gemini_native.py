@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from .faults import (
+    GEMINI_MODELS,
     MALFORMED,
     Config,
     Fault,
@@ -48,13 +49,7 @@ CHOICES = {"AUTO": "auto", "ANY": "required", "NONE": "none"}
 def config() -> Config:
     return Config(
         flavor="gemini",
-        models=(
-            "gemini-2.5-flash",
-            "gemini-2.5-pro",
-            "gemini-2.0-flash",
-            "gemini-3-pro-preview",
-            "gemini-embedding-001",
-        ),
+        models=GEMINI_MODELS,
         routes={"generate", "stream", "count", "embed", "models"},
         effects={"max_tokens", "stop", "system", "include_thoughts"},
         checks={"key", "model"},

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .faults import (
+    GEMINI_MODELS,
     MALFORMED,
     Config,
     Fault,
@@ -122,13 +123,7 @@ def anthropic_openai_config() -> Config:
 def gemini_openai_config() -> Config:
     return Config(
         flavor="gemini-openai",
-        models=(
-            "gemini-2.5-flash",
-            "gemini-2.5-pro",
-            "gemini-2.0-flash",
-            "gemini-3-pro-preview",
-            "gemini-embedding-001",
-        ),
+        models=GEMINI_MODELS,
         routes={"chat", "chat-v1beta", "models", "model", "embeddings"},
         effects=set(EFFECTS | {"response_format", "include_thoughts"}),
         checks={"key", "model", "model-prefix", "min-tokens", "exclusive"},
