@@ -65,6 +65,14 @@ def _one(probe: SyncProbe, check: str) -> list[Variant]:
     return [Variant("sync", check, probe=probe)]
 
 
+def _sync_async_stream(sync: SyncProbe, async_: AsyncProbe, stream: SyncProbe, check: str) -> list[Variant]:
+    return [
+        Variant("sync", check, probe=sync),
+        Variant("async", check, async_probe=async_),
+        Variant("stream", check, probe=stream),
+    ]
+
+
 def _error_probe(claim: Claim, wrong_key: SyncProbe, unknown_model: SyncProbe, invalid: SyncProbe | None) -> Plan:
     text = f"{claim.id} {claim.field} {claim.params}".lower()
     code = claim.params.get("status_code") or claim.params.get("error_status")
@@ -199,11 +207,7 @@ def _anthropic(claim: Claim) -> Plan:
     loc, field, status = claim.location, claim.field, claim.status
     if loc is Location.ENDPOINT:
         if field == "POST /v1/messages":
-            return [
-                Variant("sync", "endpoint_ok", probe=anth.basic),
-                Variant("async", "endpoint_ok", async_probe=anth.basic_async),
-                Variant("stream", "endpoint_ok", probe=anth.stream),
-            ]
+            return _sync_async_stream(anth.basic, anth.basic_async, anth.stream, "endpoint_ok")
         if field == "POST /v1/messages/count_tokens":
             return _one(anth.count_tokens, "endpoint_ok")
         if field == "GET /v1/models":
@@ -236,11 +240,7 @@ def _gemini(claim: Claim) -> Plan:
     loc, field, status = claim.location, claim.field, claim.status
     if loc is Location.ENDPOINT:
         if field.endswith(":generateContent"):
-            return [
-                Variant("sync", "endpoint_ok", probe=gem.basic),
-                Variant("async", "endpoint_ok", async_probe=gem.basic_async),
-                Variant("stream", "endpoint_ok", probe=gem.stream),
-            ]
+            return _sync_async_stream(gem.basic, gem.basic_async, gem.stream, "endpoint_ok")
         if field.endswith(":countTokens"):
             return _one(gem.count_tokens, "endpoint_ok")
         return Untestable(f"no probe for {field} yet")
