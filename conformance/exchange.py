@@ -198,11 +198,20 @@ class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+MIN_SECRET_LENGTH = 8
+"""A key shorter than this (``ANTHROPIC_API_KEY=x`` against a local server) is masked only where it is a whole
+header value: replacing every ``x`` in a body would make the output unreadable and protects nothing."""
+
+
+def _contains_secret(value: str, secrets: tuple[str, ...]) -> bool:
+    return any(s and (s == value or (len(s) >= MIN_SECRET_LENGTH and s in value)) for s in secrets)
+
+
 def mask_headers(headers: dict[str, str], secrets: tuple[str, ...] = ()) -> dict[str, str]:
     """Headers safe to print: secret-bearing ones and any value containing a known key are masked."""
     masked: dict[str, str] = {}
     for key, value in headers.items():
-        if key.lower() in SECRET_HEADERS or any(s and s in value for s in secrets):
+        if key.lower() in SECRET_HEADERS or _contains_secret(value, secrets):
             masked[key] = MASK
         else:
             masked[key] = value
@@ -210,9 +219,9 @@ def mask_headers(headers: dict[str, str], secrets: tuple[str, ...] = ()) -> dict
 
 
 def mask_text(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with every known key replaced."""
+    """``text`` with every known key (of at least MIN_SECRET_LENGTH characters) replaced."""
     for secret in secrets:
-        if secret:
+        if len(secret) >= MIN_SECRET_LENGTH:
             text = text.replace(secret, MASK)
     return text
 

@@ -97,6 +97,17 @@ def _openai_request(claim: Claim) -> Plan:
         return _one(oai.reasoning_effort_mapping, "mapped_inputs_accepted")
     if field.startswith("extra_body.thinking"):
         return _one(oai.thinking, "accepted")
+    if field.startswith("extra_body.google.thinking_config"):
+        check = "thoughts_visible" if field.endswith("include_thoughts") else "accepted"
+        return _one(oai.google_thinking, check)
+    if status is Status.REQUIRED:
+        return _one(oai.without_field, "required")
+    if field == "model" and status is Status.PARTIAL and "model names only" in str(claim.params.get("restriction")):
+        return _one(oai.foreign_model, "own_model_names_only")
+    if field == "reasoning_effort" and claim.id.endswith(".none"):
+        return _one(oai.reasoning_off, "reasoning_off")
+    if field.startswith("response_format.") and status in (Status.SUPPORTED, Status.PARTIAL):
+        return _one(oai.response_format, "accepted")
     if status in (Status.SUPPORTED, Status.PARTIAL):
         if field in ("max_tokens", "max_completion_tokens"):
             return _one(oai.max_tokens, "max_tokens_effect")
@@ -115,6 +126,8 @@ def _openai_request(claim: Claim) -> Plan:
             return _one(oai.tools, "tool_calls")
         if field in ("model", "messages"):
             return _one(oai.basic, "accepted")
+        if field == "logprobs":
+            return _one(oai.logprobs, "logprobs_returned")
     if field not in OPENAI_FIELD_VALUES:
         return Untestable(f"no probe value for request field {field!r} yet")
     by_status = {
@@ -124,7 +137,7 @@ def _openai_request(claim: Claim) -> Plan:
         Status.SUPPORTED: "accepted",
         Status.PARTIAL: "accepted",
         Status.BETA: "accepted",
-        Status.LIMITED: "rejected",
+        Status.LIMITED: "limited",
     }
     if status not in by_status:
         return Untestable(f"status {status.value} of a request field has no check yet")
@@ -138,6 +151,8 @@ def _openai(claim: Claim) -> Plan:
     if loc is Location.REQUEST:
         return _openai_request(claim)
     if loc is Location.TOOL:
+        if status is Status.REQUIRED:
+            return _one(oai.without_field, "required")
         if field.startswith("tools"):
             return _one(oai.tools, "accepted" if status is Status.IGNORED else "tool_calls")
         return (
@@ -152,6 +167,10 @@ def _openai(claim: Claim) -> Plan:
             )
         if "image_url" in field:
             return _one(oai.image_input, "accepted")
+        if field == "messages[].role":
+            return _one(oai.message_role, "accepted")
+        if field == "messages[].content[].text":
+            return _one(oai.text_parts, "accepted")
         return Untestable(f"no probe for message field {field} yet")
     if loc is Location.RESPONSE:
         check = _RESPONSE_CHECK.get(status)
@@ -159,8 +178,12 @@ def _openai(claim: Claim) -> Plan:
             return Untestable(f"status {status.value} of a response field has no check yet")
         if "tool_calls" in field:
             return _one(oai.tools, check)
+        if field.startswith("data[]") or field.startswith("data."):
+            return _one(oai.embeddings, check)
+        if field.endswith("message.audio"):
+            return _one(oai.audio_output, check)
         if "logprobs" in field and status is Status.SUPPORTED:
-            return Untestable("logprobs only come back when requested; see the request.logprobs claim")
+            return _one(oai.logprobs, check)
         return _one(oai.basic, check)
     if loc is Location.STREAM:
         check = "stream_usage" if "usage" in field else "stream_sse"
@@ -175,17 +198,21 @@ def _openai(claim: Claim) -> Plan:
         check = _HEADER_CHECK.get(status)
         return _one(oai.basic, check) if check else Untestable(f"status {status.value} of a header has no check yet")
     if loc is Location.REQUEST_HEADER:
+        if status is Status.REQUIRED:
+            return _one(oai.without_header, "required")
         if field.lower() == "authorization":
             return _one(oai.basic, "bearer_auth")
-        return Untestable(f"the openai SDK does not let a probe omit or vary {field}")
+        if field.lower() == "content-type":
+            return _one(oai.basic, "header_sent_and_accepted")
+        return Untestable(f"{field} needs the key owner's own id, which no probe knows")
     if loc is Location.ERROR:
         return _error_probe(claim, oai.wrong_key, oai.unknown_model, oai.invalid_parameter)
     if loc is Location.ENDPOINT:
         path = field.split(" ", 1)[-1]
         if path.endswith("chat/completions") and field.startswith("POST"):
             return [
-                Variant("sync", "endpoint_ok", probe=oai.basic),
-                Variant("async", "endpoint_ok", async_probe=oai.basic_async),
+                Variant("sync", "endpoint_ok", probe=oai.chat_at),
+                Variant("async", "endpoint_ok", async_probe=oai.chat_at_async),
             ]
         if path.rstrip("/").endswith("/models") and field.startswith("GET"):
             return _one(oai.models_list, "endpoint_ok")
@@ -199,7 +226,13 @@ def _openai(claim: Claim) -> Plan:
             return _one(oai.system_hoisting, "system_hoisting")
         if "thinking-not-returned" in claim.id or ("thinking" in claim.id and "return" in claim.id):
             return _one(oai.thinking, "thinking_not_returned")
+        if "unsupported-fields" in claim.id:
+            return _one(oai.unlisted_field, "accepted")
+        if field == "base_url":
+            return _one(oai.basic, "endpoint_ok")
         return Untestable(f"no probe isolates this behaviour yet: {claim.field}")
+    if loc is Location.AUTH and field == "api_key":
+        return _one(oai.basic, "accepted")
     return Untestable(_NOT_OBSERVABLE.get(loc, f"no probe for location {loc.value}"))
 
 
@@ -214,13 +247,15 @@ def _anthropic(claim: Claim) -> Plan:
             return _one(anth.models_list, "endpoint_ok")
         return Untestable(f"no probe for {field} yet (batches, files and skills are not probed)")
     if loc is Location.REQUEST_HEADER and status is Status.REQUIRED:
-        return _one(anth.without_header, "header_required")
+        return _one(anth.without_header, "required")
     if loc is Location.REQUEST:
         if field == "system":
-            return _one(anth.system, "accepted")
+            return _one(anth.system, "system_reaches_model")
         if field == "thinking":
-            return _one(anth.thinking, "accepted")
-        if field in ("model", "max_tokens", "messages"):
+            return _one(anth.thinking, "native_thinking")
+        if field == "max_tokens":
+            return _one(anth.max_tokens, "native_max_tokens")
+        if field in ("model", "messages"):
             return _one(anth.basic, "accepted")
         return Untestable(f"no probe for request field {field} yet")
     if loc is Location.RESPONSE:
@@ -231,8 +266,18 @@ def _anthropic(claim: Claim) -> Plan:
     if loc is Location.HEADER:
         check = _HEADER_CHECK.get(status)
         return _one(anth.basic, check) if check else Untestable(f"status {status.value} has no check yet")
+    if loc is Location.ERROR and "request_too_large" in claim.id:
+        return _one(anth.oversized, "error_shape")
     if loc is Location.ERROR:
         return _error_probe(claim, anth.wrong_key, anth.unknown_model, None)
+    if loc is Location.LIMIT and claim.params.get("unit") == "bytes" and field.startswith("POST /v1/messages"):
+        return _one(anth.oversized, "error_shape")
+    if loc is Location.BEHAVIOR and field == "prompt_caching":
+        return _one(anth.prompt_caching, "accepted")
+    if loc is Location.AUTH and field == "x-api-key":
+        return _one(anth.basic, "header_sent_and_accepted")
+    if loc is Location.AUTH and field == "api_key":
+        return _one(anth.basic, "accepted")
     return Untestable(_NOT_OBSERVABLE.get(loc, f"no probe for {loc.value} claims of the native API yet"))
 
 
@@ -251,6 +296,14 @@ def _gemini(claim: Claim) -> Plan:
         return _one(gem.basic, check) if check else Untestable(f"status {status.value} has no check yet")
     if loc is Location.ERROR:
         return _error_probe(claim, gem.wrong_key, gem.unknown_model, None)
+    if loc is Location.REQUEST and field.startswith("thinking_config"):
+        return _one(gem.thinking, "gemini_thoughts" if field.endswith("include_thoughts") else "accepted")
+    if loc is Location.MESSAGE and field == "contents[].parts[].text":
+        return _one(gem.basic, "accepted")
+    if loc is Location.AUTH and field == "x-goog-api-key" and status is Status.REQUIRED:
+        return _one(gem.without_key, "required")
+    if loc is Location.AUTH and field == "api_key":
+        return _one(gem.basic, "accepted")
     return Untestable(_NOT_OBSERVABLE.get(loc, f"no probe for {loc.value} claims of the native API yet"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import os
 import time
 from collections.abc import Mapping
@@ -87,12 +88,30 @@ class Session:
     def model(self, spec: Spec) -> str:
         return self.settings.models.get(spec.provider.id, spec.provider.default_model)
 
+    def case_model(self, case: Case) -> str | None:
+        """The model a case probes: the run's, unless the claim names the models it is about.
+
+        A claim about one named model (``gemini-embedding-001``) probes that model; a claim about a family
+        (``gemini-3-*``) probes the run's model if it belongs to the family, and otherwise cannot run (None).
+        """
+        model = self.model(case.spec)
+        patterns = case.claim.models
+        if not patterns or any(fnmatch.fnmatchcase(model, p) for p in patterns):
+            return model
+        exact = [p for p in patterns if not any(c in p for c in "*?[")]
+        return exact[0] if exact else None
+
     def skip_reason(self, case: Case) -> str | None:
         """Why this case does not run now (checked at run time, in this order)."""
         if case.untestable:
             return f"not testable: {case.untestable}"
         if not self.settings.live:
             return "live case: run with --live (and the provider's API key set) to send real requests"
+        if self.case_model(case) is None:
+            return (
+                f"about {' / '.join(case.claim.models)} models, and this run uses {self.model(case.spec)}: "
+                f"choose one with --model {case.spec.provider.id}=MODEL"
+            )
         if "expensive" in case.claim.markers and not self.settings.expensive:
             return "costs real money beyond a few tokens: opt in with --conformance-expensive"
         if api_key(case.spec, self.env) is None:
@@ -101,12 +120,14 @@ class Session:
 
     def context(self, case: Case) -> ProbeContext:
         key = api_key(case.spec, self.env)
+        model = self.case_model(case)
         assert key is not None
+        assert model is not None
         return ProbeContext(
             provider=case.spec.provider,
             base_url=self.base_url(case.spec),
             api_key=key,
-            model=self.model(case.spec),
+            model=model,
             timeout=self.settings.timeout,
             recorder=Recorder(),
             secrets=self.secrets(),

@@ -80,6 +80,15 @@ def _draw(strategy: st.SearchStrategy[Any], label: str) -> Any:
     return found[0]
 
 
+def _over_limit(within: Any, limit: float) -> st.SearchStrategy[Any]:
+    """Values just beyond a documented maximum, of the same kind as a valid value: more items, a bigger number."""
+    if isinstance(within, list):
+        return st.lists(_WORDS, min_size=int(limit) + 1, max_size=int(limit) + 2, unique=True)
+    if isinstance(within, int) and not isinstance(within, bool):
+        return st.integers(min_value=int(limit) + 1, max_value=int(limit) + 5)
+    return st.floats(min_value=limit + 0.05, max_value=limit + 1.0, allow_nan=False).map(lambda v: round(v, 2))
+
+
 @cache
 def _draw_cached(key: str) -> str:
     kind, _, name = key.partition(":")
@@ -90,6 +99,9 @@ def _draw_cached(key: str) -> str:
         )
     if kind == "not-equal":
         return json.dumps(_draw(st.integers(min_value=2, max_value=4), key))
+    if kind == "over-limit":
+        field, _, limit = name.partition(":")
+        return json.dumps(_draw(_over_limit(json.loads(_draw_cached(f"field:{field}")), float(limit)), key))
     return json.dumps(_draw(OPENAI_FIELD_VALUES[name], key))
 
 
@@ -102,3 +114,10 @@ def value_for(claim: Claim, field: str) -> Any:
     if field not in OPENAI_FIELD_VALUES:
         raise KeyError(field)
     return json.loads(_draw_cached(f"field:{field}"))
+
+
+def over_limit_value(claim: Claim) -> Any:
+    """A value beyond a ``limited`` claim's ``max`` (more list items, or a larger number)."""
+    if claim.field not in OPENAI_FIELD_VALUES:
+        raise KeyError(claim.field)
+    return json.loads(_draw_cached(f"over-limit:{claim.field}:{claim.params['max']}"))

@@ -142,3 +142,41 @@ def test_failure_description_masks_the_key() -> None:
     text = obs.describe(("sk-test",))
     assert "sk-test" not in text
     assert "***" in text
+
+
+def test_anthropic_probes_send_the_documented_x_api_key_and_no_bearer() -> None:
+    """anthropic 2.13 would send ``Authorization: Bearer``; the probes send the documented ``x-api-key`` only."""
+    from conformance.probes import anthropic_native as anth
+
+    seen: list[httpx2.Headers] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.headers)
+        message = {"id": "msg_1", "type": "message", "role": "assistant", "model": "m", "stop_reason": "end_turn"}
+        message |= {"content": [{"type": "text", "text": "OK"}], "usage": {"input_tokens": 1, "output_tokens": 1}}
+        return httpx2.Response(200, json=message)
+
+    native = load_specs().spec("anthropic")
+    recorder = Recorder(transport=httpx2.MockTransport(handler))
+    ctx = ProbeContext(native.provider, "http://fake.invalid", "sk-ant-test-key", "claude-haiku-4-5", 5.0, recorder)
+    anth.basic(ctx, native.claims[0])
+    assert seen[0]["x-api-key"] == "sk-ant-test-key"
+    assert "authorization" not in seen[0]
+
+
+@pytest.mark.parametrize(
+    ("secret", "text", "masked"),
+    [
+        ("sk-live-0123456789", "key sk-live-0123456789 here", "key *** here"),
+        ("x", "max_tokens index x-stainless", "max_tokens index x-stainless"),  # too short to mask inside text
+    ],
+)
+def test_mask_text_masks_real_keys_and_leaves_text_readable(secret: str, text: str, masked: str) -> None:
+    from conformance.exchange import mask_headers, mask_text
+
+    assert mask_text(text, (secret,)) == masked
+    assert mask_headers({"authorization": "Bearer x", "x-os": "Linux", "k": secret}, (secret,)) == {
+        "authorization": "***",
+        "x-os": "Linux",
+        "k": "***",
+    }

@@ -107,6 +107,12 @@ MALFORMED = [
     ),
     ("doc url not a url", VALID.replace("https://example.invalid/docs", "see the wiki"), 15, "does not match"),
     ("wrong spec_version", VALID.replace("spec_version: 1", "spec_version: 7"), 1, "spec_version"),
+    (
+        "unknown check",
+        VALID.replace("    status: ignored\n", "    status: ignored\n    check: nope\n"),
+        14,
+        "no check named",
+    ),
 ]
 
 

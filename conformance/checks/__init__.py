@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import behavior, errors, fields, headers, usage
+from conformance.checks import behavior, effects, errors, fields, headers, usage
 from conformance.checks.registry import CHECKS, ConformanceFailure, register
 
-__all__ = ["CHECKS", "ConformanceFailure", "behavior", "errors", "fields", "headers", "register", "usage"]
+__all__ = ["CHECKS", "ConformanceFailure", "behavior", "effects", "errors", "fields", "headers", "register", "usage"]

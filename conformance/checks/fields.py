@@ -64,10 +64,36 @@ def must_equal(claim: Claim, obs: Observation) -> None:
     require_ok(obs.call("documented-value"), f"{claim.field}={claim.params['value']!r}")
 
 
-@register("rejected")
-def rejected(claim: Claim, obs: Observation) -> None:
-    """The request is refused with a 4xx."""
-    require_rejected(obs.main, f"a request with {claim.field}")
+@register("own_model_names_only")
+def own_model_names_only(claim: Claim, obs: Observation) -> None:
+    """Only the provider's model names: an OpenAI name is refused with a 4xx, the provider's own is accepted."""
+    require_rejected(
+        obs.call("foreign-model"), f"model={obs.values.get('model')!r} ({claim.params.get('restriction')})"
+    )
+    require_ok(obs.call("own-model"), "the same request with the run's own model")
+
+
+@register("limited")
+def limited(claim: Claim, obs: Observation) -> None:
+    """A value beyond the documented maximum is refused (with the documented status); one within it is accepted."""
+    over = obs.values.get(claim.field)
+    status = require_rejected(
+        obs.call("over-limit"), f"{claim.field}={over!r} (above the documented max {claim.params['max']})"
+    )
+    expected = claim.params.get("error_status")
+    if expected is not None and status != expected:
+        fail(f"{claim.field}={over!r} was refused with HTTP {status}, the doc says {expected}")
+    require_ok(obs.call("within-limit"), f"{claim.field} within the limit")
+
+
+@register("required")
+def required(claim: Claim, obs: Observation) -> None:
+    """Leaving the field or header out gets a 4xx (the documented status, if any); the control is accepted."""
+    status = require_rejected(obs.call("without"), f"a request without {claim.field}")
+    expected = claim.params.get("error_status")
+    if expected is not None and status != expected:
+        fail(f"a request without {claim.field} was refused with HTTP {status}, the doc says {expected}")
+    require_ok(obs.call("with"), f"the same request with {claim.field}")
 
 
 @register("response_present")
@@ -77,6 +103,27 @@ def response_present(claim: Claim, obs: Observation) -> None:
     values = resolve(body, claim.field)
     if any(v is MISSING or v is None for v in values):
         fail(f"response field {claim.field} is documented as supported but is {values[0]!r} in the response")
+
+
+@register("response_key_present")
+def response_key_present(claim: Claim, obs: Observation) -> None:
+    """The response field is present; null is a value (for fields the API defines as nullable, e.g. ``refusal``)."""
+    body = require_ok(obs.main)
+    values = resolve(body, claim.field)
+    if any(v is MISSING for v in values):
+        fail(f"response field {claim.field} is documented as always present (possibly null) but is absent")
+
+
+@register("response_row_shorthand")
+def response_row_shorthand(claim: Claim, obs: Observation) -> None:
+    """A compat table's bare row (``finish_reason``, ``content``): present at the top level or where OpenAI puts it."""
+    body = require_ok(obs.main)
+    places = [claim.field, f"choices[].{claim.field}", f"choices[].message.{claim.field}"]
+    for place in places:
+        values = resolve(body, place)
+        if values and all(v is not MISSING and v is not None for v in values):
+            return
+    fail(f"{claim.field} is documented as supported but is absent or null at {', '.join(places)}")
 
 
 @register("response_constant")
@@ -170,6 +217,49 @@ def stream_sse(claim: Claim, obs: Observation) -> None:
     chunks = _sse_json(obs)
     if not chunks or any(c.get("object") != "chat.completion.chunk" for c in chunks):
         fail(f"every event should be a chat.completion.chunk: {[c.get('object') for c in chunks][:5]}")
+    _stream_field(claim, chunks)
+
+
+_EVERY_CHUNK = ("id", "object", "created", "model")
+
+
+def _stream_field(claim: Claim, chunks: list[Any]) -> None:
+    """The claim's own field: in every chunk (id, object, created, model), or with content somewhere (deltas)."""
+    field = claim.field
+    if claim.location.value != "stream" or field in ("stream", "done", "[DONE]") or "usage" in field:
+        return
+    if field in _EVERY_CHUNK:
+        lacking = [i for i, chunk in enumerate(chunks) if chunk.get(field) in (None, "")]
+        if lacking:
+            fail(f"chunk(s) {lacking[:5]} of {len(chunks)} have no {field}")
+        return
+    if field.startswith("choices[]"):
+        found = [v for c in chunks for v in resolve(c, field) if not is_empty(v)]
+        if not found:
+            fail(f"no chunk carried {field}")
+
+
+@register("choices_match_n")
+def choices_match_n(claim: Claim, obs: Observation) -> None:
+    """choices has n entries (1 when n is not sent)."""
+    body = require_ok(obs.main)
+    expected = obs.values.get("n", 1)
+    choices = body.get("choices")
+    if not isinstance(choices, list) or len(choices) != expected:
+        got = len(choices) if isinstance(choices, list) else choices
+        fail(f"choices should have n={expected} entries, got {got!r}")
+
+
+@register("logprobs_returned")
+def logprobs_returned(claim: Claim, obs: Observation) -> None:
+    """logprobs: true gives choices[].logprobs.content, one entry per output token with token and logprob."""
+    body = require_ok(obs.main, "a request with logprobs=true")
+    contents = resolve(body, "choices[].logprobs.content")
+    if not contents or any(not isinstance(c, list) or not c for c in contents):
+        fail(f"logprobs=true but choices[].logprobs.content is {contents!r}")
+    for entry in (e for c in contents for e in c):
+        if not isinstance(entry, dict) or not isinstance(entry.get("logprob"), int | float) or "token" not in entry:
+            fail(f"a logprobs entry lacks token/logprob: {entry!r}")
 
 
 @register("stream_usage")

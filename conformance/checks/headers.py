@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks.registry import fail, register, require_ok, require_rejected
+from conformance.checks.registry import fail, register, require_ok
 from conformance.probes.base import Observation
 from conformance.spec.model import Claim
 
@@ -42,13 +42,6 @@ def bearer_auth(claim: Claim, obs: Observation) -> None:
     sent = obs.main.attempts[-1].request.headers.get("authorization", "")
     if not sent.lower().startswith("bearer "):
         fail("the request did not carry Authorization: Bearer")
-
-
-@register("header_required")
-def header_required(claim: Claim, obs: Observation) -> None:
-    """Leaving the header out gets a 4xx; sending it (the control) is accepted."""
-    require_rejected(obs.call("without"), f"a request without {claim.field}")
-    require_ok(obs.call("with"), f"the same request with {claim.field}")
 
 
 @register("header_sent_and_accepted")

@@ -42,6 +42,32 @@ def stream(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(ctx, "messages.stream", stream=True)
 
 
+def max_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A long answer asked for with a tiny max_tokens: it must stop there."""
+    obs = _message(ctx, "max_tokens", max_tokens=4, messages=[{"role": "user", "content": prompts.COUNT}])
+    obs.values["max_tokens"] = 4
+    return obs
+
+
+def prompt_caching(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A system block marked ``cache_control: ephemeral`` (too short to be cached; the marker must be accepted)."""
+    system_blocks: Any = [{"type": "text", "text": prompts.SECRET_SYSTEM, "cache_control": {"type": "ephemeral"}}]
+    obs = _message(ctx, "cache_control", system=system_blocks)
+    obs.values["cache_control"] = {"type": "ephemeral"}
+    return obs
+
+
+def oversized(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A raw Messages request just over the documented body limit (``params.max`` bytes, 32 MB by default)."""
+    limit = int(claim.params.get("max", 32 * 1024 * 1024))
+    padding = "a" * (limit + 64 * 1024)
+    body = {"model": ctx.model, "max_tokens": SMALL, "messages": [{"role": "user", "content": padding}]}
+    headers = {"x-api-key": ctx.api_key, "anthropic-version": VERSION, "content-type": "application/json"}
+    call = raw_request(ctx, "POST", ctx.base_url.rstrip("/") + "/v1/messages", headers=headers, json_body=body)
+    call.label = "oversized"
+    return Observation([call], values={"body_bytes": len(padding)})
+
+
 def system(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(
         ctx, "system", system=prompts.SECRET_SYSTEM, messages=[{"role": "user", "content": prompts.SECRET_QUESTION}]
@@ -89,10 +115,7 @@ def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
     url = ctx.base_url.rstrip("/") + "/v1/messages"
     name = claim.field.lower()
     without = {k: v for k, v in headers.items() if k != name}
-    first = raw_request(ctx, "POST", url, headers=without, json_body=None if name == "content-type" else body)
-    if name == "content-type":
-        # httpx would add its own content-type for json=; send raw bytes instead.
-        first = raw_request(ctx, "POST", url, headers=without, json_body=body)
+    first = raw_request(ctx, "POST", url, headers=without, json_body=body)
     first.label = "without"
     second = raw_request(ctx, "POST", url, headers=headers, json_body=body)
     second.label = "with"

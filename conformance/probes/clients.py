@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,8 +31,6 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def _common(ctx: ProbeContext) -> dict[str, Any]:
-    # Note: anthropic 2.13 sends the key as Authorization: Bearer even when given api_key= (checked with a
-    # MockTransport), not the documented x-api-key; see the open note on the plugin issue.
     return {"api_key": ctx.api_key, "base_url": ctx.base_url, "max_retries": 0, "timeout": ctx.timeout}
 
 
@@ -43,12 +42,25 @@ def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
     return openai.AsyncOpenAI(**_common(ctx), http_client=ctx.recorder.async_client(ctx.timeout))
 
 
+def _documented_anthropic_auth(ctx: ProbeContext) -> dict[str, Any]:
+    """The documented ``x-api-key`` header and no ``Authorization``.
+
+    anthropic 2.13 sends ``api_key=`` as ``Authorization: Bearer`` (checked with a MockTransport; see
+    tests/test_probe_pipeline.py), which is not what the API overview documents; ``Omit()`` drops it.
+    """
+    return {"default_headers": {"x-api-key": ctx.api_key, "Authorization": anthropic.Omit()}}
+
+
 def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
-    return anthropic.Anthropic(**_common(ctx), http_client=ctx.recorder.client(ctx.timeout))
+    return anthropic.Anthropic(
+        **_common(ctx), **_documented_anthropic_auth(ctx), http_client=ctx.recorder.client(ctx.timeout)
+    )
 
 
 def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
-    return anthropic.AsyncAnthropic(**_common(ctx), http_client=ctx.recorder.async_client(ctx.timeout))
+    return anthropic.AsyncAnthropic(
+        **_common(ctx), **_documented_anthropic_auth(ctx), http_client=ctx.recorder.async_client(ctx.timeout)
+    )
 
 
 def genai_client(ctx: ProbeContext) -> genai.Client:
@@ -97,11 +109,16 @@ async def perform_async(ctx: ProbeContext, label: str, fn: Callable[[], Awaitabl
 
 
 def raw_request(ctx: ProbeContext, method: str, url: str, *, headers: dict[str, str], json_body: Any = None) -> Call:
-    """A request the SDK would not send (a header left out on purpose), through the same recorder."""
+    """A request the SDK would not send (a header left out on purpose), through the same recorder.
+
+    The body goes out as bytes, so the only ``content-type`` sent is the one in ``headers`` (httpx would add
+    ``application/json`` for ``json=``, which would make leaving it out impossible).
+    """
+    content = None if json_body is None else json.dumps(json_body).encode()
 
     def send() -> httpx2.Response:
         with ctx.recorder.client(ctx.timeout) as client:
-            response: httpx2.Response = client.request(method, url, headers=headers, json=json_body)
+            response: httpx2.Response = client.request(method, url, headers=headers, content=content)
             return response
 
     return perform(ctx, f"raw {method} {url}", send)

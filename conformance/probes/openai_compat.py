@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.probes import prompts
 from conformance.probes.base import Call, Observation, ProbeContext
-from conformance.probes.clients import openai_async_client, openai_client, perform, perform_async
+from conformance.probes.clients import openai_async_client, openai_client, perform, perform_async, raw_request
 from conformance.spec.model import Claim
-from conformance.values import FIXTURES, fixture_json, value_for
+from conformance.values import FIXTURES, fixture_json, over_limit_value, value_for
 
 SMALL = 16
+
+
+_TOOL_CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+ROLE_CONVERSATIONS: dict[str, list[dict[str, Any]]] = {
+    "developer": [{"role": "developer", "content": "Answer briefly."}, {"role": "user", "content": prompts.BASIC}],
+    "system": [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": prompts.BASIC}],
+    "user": [{"role": "user", "content": prompts.BASIC}],
+    "assistant": [
+        {"role": "user", "content": "Say hello."},
+        {"role": "assistant", "content": "Hello."},
+        {"role": "user", "content": prompts.BASIC},
+    ],
+    "tool": [
+        {"role": "user", "content": "What is the weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": [_TOOL_CALL]},
+        {"role": "tool", "tool_call_id": "call_1", "content": '{"forecast": "sunny"}'},
+    ],
+}
+"""The smallest conversation that uses each message role (the tool role needs the assistant's tool call first)."""
 
 
 def _messages(text: str = prompts.BASIC) -> list[dict[str, Any]]:
@@ -72,6 +94,12 @@ def with_field(ctx: ProbeContext, claim: Claim) -> Observation:
     if name == "response_format":
         extra["messages"] = _messages(prompts.JSON_EVENT)
     obs = Observation(values={name: value})
+    if claim.status.value == "limited":
+        over = over_limit_value(claim)
+        obs.values = {name: over, f"{name} (within the limit)": value}
+        obs.calls.append(_chat(ctx, "over-limit", **_split_extra({**extra, name: over})))
+        obs.calls.append(_chat(ctx, "within-limit", **_split_extra(extra)))
+        return obs
     obs.calls.append(_chat(ctx, "with-field", **_split_extra(extra)))
     if claim.status.value == "must_equal":
         obs.calls.append(_chat(ctx, "documented-value", **_split_extra({name: claim.params["value"]})))
@@ -120,6 +148,139 @@ def tools(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"tools": [t["function"]["name"] for t in tool_list]})
 
 
+def _raw_chat(ctx: ProbeContext, label: str, body: dict[str, Any], omit_header: str = "") -> Call:
+    headers = {"authorization": f"Bearer {ctx.api_key}", "content-type": "application/json"}
+    headers = {k: v for k, v in headers.items() if k != omit_header.lower()}
+    call = raw_request(ctx, "POST", ctx.base_url.rstrip("/") + "/chat/completions", headers=headers, json_body=body)
+    call.label = label
+    return call
+
+
+def _raw_body(ctx: ProbeContext, claim: Claim) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": ctx.model, "messages": _messages(), "max_tokens": SMALL}
+    if claim.field.startswith("tools"):
+        body.update(messages=_messages(prompts.TOOLS), tools=_tools(), max_tokens=200)
+    return body
+
+
+def without_field(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The same raw request without and with a required body field (``model``, ``tools[].function.name``)."""
+    complete = _raw_body(ctx, claim)
+    lacking = copy.deepcopy(complete)
+    *parents, last = claim.field.split(".")
+    holders: list[Any] = [lacking]
+    for part in parents:
+        key = part.removesuffix("[]")
+        holders = [h.get(key) for h in holders if isinstance(h, dict)]
+        if part.endswith("[]"):
+            holders = [item for h in holders if isinstance(h, list) for item in h]
+    for holder in holders:
+        if isinstance(holder, dict):
+            holder.pop(last, None)
+    calls = [_raw_chat(ctx, "without", lacking), _raw_chat(ctx, "with", complete)]
+    return Observation(calls, values={"omitted": claim.field})
+
+
+def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The same raw request without and with a required request header (``Authorization``)."""
+    body = _raw_body(ctx, claim)
+    calls = [_raw_chat(ctx, "without", body, omit_header=claim.field), _raw_chat(ctx, "with", body)]
+    return Observation(calls, values={"omitted": claim.field})
+
+
+def google_thinking(ctx: ProbeContext, claim: Claim) -> Observation:
+    """Gemini's thinking_config through extra_body, nested as the doc's Python example sends it."""
+    thinking: dict[str, Any] = {"thinking_budget": 512}
+    if claim.field.endswith("include_thoughts") or claim.field.endswith("thinking_config"):
+        thinking["include_thoughts"] = True
+    body = {"extra_body": {"google": {"thinking_config": thinking}}}
+    call = _chat(ctx, "thinking-config", messages=_messages(prompts.THINK), max_tokens=1024, extra_body=body)
+    return Observation([call], values={"extra_body": body})
+
+
+def reasoning_off(ctx: ProbeContext, claim: Claim) -> Observation:
+    """reasoning_effort "none": thinking off."""
+    call = _chat(ctx, "effort=none", messages=_messages(prompts.THINK), reasoning_effort="none", max_tokens=64)
+    return Observation([call], values={"reasoning_effort": "none"})
+
+
+def message_role(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A conversation that uses one message role (the claim's ``params.value``, or system)."""
+    role = str(claim.params.get("value") or claim.id.rsplit(".", 1)[-1])
+    role = role if role in ROLE_CONVERSATIONS else "system"
+    messages = ROLE_CONVERSATIONS[role]
+    extra: dict[str, Any] = {"tools": _tools()} if role == "tool" else {}
+    return Observation([_chat(ctx, f"role={role}", messages=copy.deepcopy(messages), **extra)], values={"role": role})
+
+
+UNLISTED_OPENAI_FIELD = {"verbosity": "low"}
+"""An OpenAI request field that no compatibility table lists, for "unsupported fields are ignored"."""
+
+
+def unlisted_field(ctx: ProbeContext, claim: Claim) -> Observation:
+    """An OpenAI field the layer does not list: documented as silently ignored."""
+    return Observation([_chat(ctx, "unlisted-field", extra_body=UNLISTED_OPENAI_FIELD)], values=UNLISTED_OPENAI_FIELD)
+
+
+def _at_endpoint(ctx: ProbeContext, claim: Claim) -> ProbeContext:
+    """The context with its base URL moved to the claim's endpoint path on the same server.
+
+    ``POST /v1beta/chat/completions`` on a run whose base URL is ``http://host/v1beta/openai/`` gives
+    ``http://host/v1beta/``; a base URL with its own prefix (a proxy) keeps that prefix.
+    """
+    path = claim.field.split(" ", 1)[-1]
+    documented = urlsplit(ctx.provider.base_url).path
+    base = ctx.base_url.rstrip("/") + "/"
+    prefix = base[: -len(documented)] if documented and base.endswith(documented) else base.rstrip("/")
+    return dataclasses.replace(ctx, base_url=prefix + path.removesuffix("chat/completions"))
+
+
+def chat_at(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A chat completion at the claim's own endpoint path, on the same server."""
+    return basic(_at_endpoint(ctx, claim), claim)
+
+
+async def chat_at_async(ctx: ProbeContext, claim: Claim) -> Observation:
+    return await basic_async(_at_endpoint(ctx, claim), claim)
+
+
+RESPONSE_FORMATS: dict[str, dict[str, Any]] = {
+    "text": {"type": "text"},
+    "json_object": {"type": "json_object"},
+}
+
+
+def response_format(ctx: ProbeContext, claim: Claim) -> Observation:
+    """One documented response_format (named by the claim id's last part), with a prompt that mentions JSON."""
+    kind = claim.id.rsplit(".", 1)[-1]
+    value = RESPONSE_FORMATS.get(kind) or {
+        "type": "json_schema",
+        "json_schema": fixture_json("schemas/calendar_event.json"),
+    }
+    call = _chat(ctx, f"response_format={value['type']}", messages=_messages(prompts.JSON_EVENT), response_format=value)
+    return Observation([call], values={"response_format": value})
+
+
+def text_parts(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The user's message as an array of content parts of type text."""
+    content = [{"type": "text", "text": prompts.BASIC}]
+    return Observation([_chat(ctx, "text-parts", messages=[{"role": "user", "content": content}])])
+
+
+OPENAI_MODEL_NAME = "gpt-4o"
+
+
+def foreign_model(ctx: ProbeContext, claim: Claim) -> Observation:
+    """An OpenAI model name the layer does not map, then the run's own model (the control)."""
+    calls = [_chat(ctx, "foreign-model", model=OPENAI_MODEL_NAME), _chat(ctx, "own-model")]
+    return Observation(calls, values={"model": OPENAI_MODEL_NAME})
+
+
+def logprobs(ctx: ProbeContext, claim: Claim) -> Observation:
+    """logprobs: true, so that choices[].logprobs has something to show."""
+    return Observation([_chat(ctx, "logprobs", logprobs=True)], values={"logprobs": True})
+
+
 def parallel_tool_calls(ctx: ProbeContext, claim: Claim) -> Observation:
     """parallel_tool_calls=false with a question that needs two tools: at most one call."""
     call = _chat(
@@ -159,6 +320,12 @@ def audio_input(ctx: ProbeContext, claim: Claim) -> Observation:
         {"type": "input_audio", "input_audio": {"data": data, "format": "wav"}},
     ]
     return Observation([_chat(ctx, "audio", messages=[{"role": "user", "content": content}])])
+
+
+def audio_output(ctx: ProbeContext, claim: Claim) -> Observation:
+    """Ask for spoken output (``modalities: [text, audio]``): where audio comes back, or is documented empty."""
+    values: dict[str, Any] = {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}
+    return Observation([_chat(ctx, "audio-output", **values)], values=values)
 
 
 def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
@@ -213,7 +380,7 @@ def models_retrieve(ctx: ProbeContext, claim: Claim) -> Observation:
 
 def embeddings(ctx: ProbeContext, claim: Claim) -> Observation:
     client = openai_client(ctx)
-    model = str(
-        claim.params.get("model", "gemini-embedding-001" if "gemini" in ctx.provider.id else "text-embedding-3-small")
-    )
+    """One embedding, with the claim's model (``models: [gemini-embedding-001]``) or the provider's usual one."""
+    default = "gemini-embedding-001" if "gemini" in ctx.provider.id else "text-embedding-3-small"
+    model = ctx.model if claim.models else default
     return Observation([perform(ctx, "embeddings", lambda: client.embeddings.create(model=model, input=prompts.EMBED))])

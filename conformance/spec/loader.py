@@ -164,6 +164,14 @@ def _deviation(data: dict[str, Any]) -> Deviation:
     )
 
 
+def _check_names() -> frozenset[str]:
+    """The registered checks (imported late: the checks build on the spec model, not the other way round)."""
+    import conformance.checks  # noqa: F401  (registers every check)
+    from conformance.checks.registry import CHECKS
+
+    return frozenset(CHECKS)
+
+
 def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
     claims: list[Claim] = []
     problems: list[Problem] = []
@@ -179,6 +187,10 @@ def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
             continue
         line, _ = raw.located.where(at)
         seen[cid] = line
+        check = item.get("check")
+        if check is not None and check not in _check_names():
+            known = ", ".join(sorted(_check_names()))
+            problems.append(raw.problem((*at, "check"), f"claim '{cid}': no check named '{check}' (known: {known})"))
         claims.append(
             Claim(
                 id=cid,

@@ -219,11 +219,16 @@ FAULTS: dict[str, Fault] = {
     "message.contents.parts.text": refuse("contents[].parts[].text"),
     "response.candidates.content.parts.text": body("candidates[].content.parts[].text"),
     "request.thinking_config": refuse("generationConfig.thinkingConfig", "generation_config.thinking_config"),
+    # google-genai 3.6 sends the ThinkingConfig keys in snake case inside thinkingConfig; the API takes both.
     "request.thinking_config.thinking_level": refuse(
-        "generationConfig.thinkingConfig.thinkingLevel", "generation_config.thinking_config.thinking_level"
+        "generationConfig.thinkingConfig.thinkingLevel",
+        "generationConfig.thinkingConfig.thinking_level",
+        "generation_config.thinking_config.thinking_level",
     ),
     "request.thinking_config.thinking_budget": refuse(
-        "generationConfig.thinkingConfig.thinkingBudget", "generation_config.thinking_config.thinking_budget"
+        "generationConfig.thinkingConfig.thinkingBudget",
+        "generationConfig.thinkingConfig.thinking_budget",
+        "generation_config.thinking_config.thinking_budget",
     ),
     "request.thinking_config.include_thoughts": effect("include_thoughts"),
 }

@@ -1,0 +1,160 @@
+"""The plugin against the fake servers: no failure on a faithful fake, a failure on every single broken claim.
+
+This is what proves the checks can fail. Everything runs against 127.0.0.1 with a throwaway key; nothing here
+is a provider's evidence, and nothing is written outside ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.checks.registry import ConformanceFailure
+from conformance.options import Settings
+from conformance.results import Run
+from conformance.runner import Case, Session, cases_for
+from conformance.spec.loader import load_specs
+from conformance.spec.model import Claim, Spec
+from tests.fakes import BREAKABLE, FLAVORS, FakeServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = {spec.provider.id: spec for spec in load_specs(()).specs}
+THROWAWAY_KEY = "x"
+
+
+def key_env(flavor: str) -> dict[str, str]:
+    """The environment of a run with only this provider's first key variable set, to a throwaway value."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env[SPECS[flavor].provider.api_key_env[0]] = THROWAWAY_KEY
+    return env
+
+
+def run_plugin(flavor: str, url: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """The issue's command line, in the project root: ``pytest -m conformance --live --provider P --base-url ...``."""
+    command = [
+        sys.executable, "-m", "pytest", "-m", "conformance", "--live", "--provider", flavor,
+        "--base-url", f"{flavor}={url}", "--conformance-json", str(out), "-p", "no:cacheprovider", "-q", "-rf",
+    ]  # fmt: skip
+    return subprocess.run(command, cwd=ROOT, env=key_env(flavor), capture_output=True, text=True, timeout=300)
+
+
+def outcomes(out: Path) -> dict[str, list[str]]:
+    by_outcome: dict[str, list[str]] = {}
+    for record in json.loads(out.read_text())["results"]:
+        by_outcome.setdefault(record["outcome"], []).append(record["claim"])
+    return by_outcome
+
+
+@pytest.mark.parametrize("flavor", sorted(FLAVORS))
+def test_faithful_fake_gives_no_failure(flavor: str, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    with FakeServer(flavor) as server:
+        proc = run_plugin(flavor, server.base_url, out)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    found = outcomes(out)
+    assert not found.get("fail"), found
+    assert not found.get("error"), found
+    assert len(found["pass"]) >= 5
+    records = json.loads(out.read_text())["results"]
+    live = [r["evidence"] for r in records if r["outcome"] == "pass"]
+    assert all(e["kind"] == "live" and e["official"] is False and e["host"].startswith("127.0.0.1:") for e in live)
+
+
+@pytest.mark.parametrize("flavor", sorted(FLAVORS))
+def test_one_broken_claim_fails_through_the_command_line(flavor: str, tmp_path: Path) -> None:
+    """End to end: the CLI run exits 1 and the results file names the broken claim as failed."""
+    broken = sorted(BREAKABLE[flavor])[0]
+    out = tmp_path / "out.json"
+    with FakeServer(flavor, {broken}) as server:
+        proc = run_plugin(flavor, server.base_url, out)
+    assert proc.returncode == 1, proc.stdout[-4000:]
+    assert broken in outcomes(out).get("fail", []), proc.stdout[-4000:]
+    assert broken in proc.stdout
+
+
+def model_for(flavor: str, claim: Claim) -> dict[str, str]:
+    """A model the fake serves that the claim is about (``models: [gemini-3-*]``), or the default."""
+    if not claim.models:
+        return {}
+    served = FLAVORS[flavor].config().models
+    return {flavor: next(m for m in served if any(fnmatch.fnmatchcase(m, p) for p in claim.models))}
+
+
+def session_for(flavor: str, url: str, claim: Claim) -> Session:
+    settings = Settings(
+        live=True,
+        providers=(flavor,),
+        base_urls={flavor: url},
+        models=model_for(flavor, claim),
+        specs=(),
+        results_path=None,
+        expensive=True,
+        timeout=30.0,
+    )
+    return Session(settings=settings, run=Run(mode="live"), env={SPECS[flavor].provider.api_key_env[0]: "x"})
+
+
+def run_case(session: Session, case: Case) -> str:
+    """'pass', 'fail: <message>', or 'skip: <reason>' for one case."""
+    try:
+        if case.is_async:
+            asyncio.run(session.run_async(case.id, case))
+        else:
+            session.run_sync(case.id, case)
+    except ConformanceFailure as exc:
+        return f"fail: {exc}"
+    except pytest.skip.Exception as exc:
+        return f"skip: {exc}"
+    return "pass"
+
+
+def claim_cases(spec: Spec, claim_id: str) -> list[Case]:
+    return [case for case in cases_for(spec) if case.claim.id == claim_id]
+
+
+NOT_PROBED = {
+    "openai.request_header.openai-organization": "OpenAI-Organization needs the key owner's own id, which no probe knows",
+    "openai.request_header.openai-project": "OpenAI-Project needs the key owner's own id, which no probe knows",
+}
+"""Claims the fakes can break but no probe tests: each must stay reported as "not testable", with this reason."""
+
+BREAKS = [(flavor, claim) for flavor in sorted(FLAVORS) for claim in sorted(BREAKABLE[flavor])]
+
+
+@pytest.fixture(scope="module")
+def faithful() -> Iterator[dict[str, Any]]:
+    servers = {flavor: FakeServer(flavor) for flavor in FLAVORS}
+    for server in servers.values():
+        server.__enter__()
+    yield servers
+    for server in servers.values():
+        server.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize(("flavor", "claim_id"), BREAKS, ids=[claim for _, claim in BREAKS])
+def test_each_break_fails_its_claim_and_the_faithful_fake_passes_it(
+    flavor: str, claim_id: str, faithful: dict[str, FakeServer]
+) -> None:
+    spec = SPECS[flavor]
+    cases = claim_cases(spec, claim_id)
+    assert cases
+    claim = cases[0].claim
+    if claim_id in NOT_PROBED:
+        assert [c.untestable for c in cases] == [NOT_PROBED[claim_id]]
+        return
+    assert all(c.untestable is None for c in cases), f"{claim_id} is breakable but not tested: {cases}"
+    clean = {case.id: run_case(session_for(flavor, faithful[flavor].base_url, claim), case) for case in cases}
+    assert all(v == "pass" for v in clean.values()), clean
+    with FakeServer(flavor, {claim_id}) as server:
+        broken = {case.id: run_case(session_for(flavor, server.base_url, claim), case) for case in cases}
+    assert any(v.startswith("fail: ") for v in broken.values()), broken
+    assert all(v.startswith(("fail: ", "pass")) for v in broken.values()), broken
