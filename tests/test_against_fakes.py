@@ -38,11 +38,11 @@ def key_env(flavor: str) -> dict[str, str]:
     return env
 
 
-def run_plugin(flavor: str, url: str, out: Path) -> subprocess.CompletedProcess[str]:
+def run_plugin(flavor: str, url: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """The issue's command line, in the project root: ``pytest -m conformance --live --provider P --base-url ...``."""
     command = [
         sys.executable, "-m", "pytest", "-m", "conformance", "--live", "--provider", flavor,
-        "--base-url", f"{flavor}={url}", "--conformance-json", str(out), "-p", "no:cacheprovider", "-q", "-rf",
+        "--base-url", f"{flavor}={url}", "--conformance-json", str(out), "-p", "no:cacheprovider", "-q", "-rf", *extra,
     ]  # fmt: skip
     return subprocess.run(command, cwd=ROOT, env=key_env(flavor), capture_output=True, text=True, timeout=300)
 
@@ -158,3 +158,19 @@ def test_each_break_fails_its_claim_and_the_faithful_fake_passes_it(
         broken = {case.id: run_case(session_for(flavor, server.base_url, claim), case) for case in cases}
     assert any(v.startswith("fail: ") for v in broken.values()), broken
     assert all(v.startswith(("fail: ", "pass")) for v in broken.values()), broken
+
+
+def test_an_unreachable_server_is_an_error_not_a_failure(tmp_path: Path) -> None:
+    """A network error is recorded as ``error`` (the provider said nothing), never as a failed claim."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again below: nothing listens there
+    out = tmp_path / "out.json"
+    proc = run_plugin("anthropic-openai", f"http://127.0.0.1:{port}/v1/", out, "-k", "response.id")
+    assert proc.returncode == 1, proc.stdout[-3000:]
+    records = [r for r in json.loads(out.read_text())["results"] if r["claim"] == "anthropic-openai.response.id"]
+    assert [r["outcome"] for r in records] == ["error"]
+    assert "could not reach" in records[0]["message"]
+    assert records[0]["evidence"]["kind"] == "none"
