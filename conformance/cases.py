@@ -1,6 +1,6 @@
 """The generated conformance tests. Import them into a test module to collect them:
 
-    from conformance.cases import test_claim, test_claim_async  # noqa: F401
+    from conformance.cases import test_claim, test_claim_async, test_imported  # noqa: F401
 
 The plugin parametrizes them with one case per claim and variant.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.audit import Finding, outcome_of
 from conformance.runner import Case, Session
 
 
@@ -23,3 +24,16 @@ async def test_claim_async(
 ) -> None:
     """One claim, probed through the SDK's async client."""
     await conformance_session.run_async(request.node.nodeid, conformance_case)
+
+
+def test_imported(conformance_finding: Finding) -> None:
+    """One claim judged on one exchange recorded by someone else (evidence: imported)."""
+    outcome, message = outcome_of(conformance_finding)
+    claim = conformance_finding.claim
+    where = conformance_finding.describe()
+    if outcome == "skip":
+        pytest.skip(f"{message} [{where}]")
+    if conformance_finding.verdict.outcome == "fail":
+        raise AssertionError(
+            f'{message}\n  evidence: imported recording {where}\n  doc: {claim.doc.url}\n  quote: "{claim.doc.quote}"'
+        )

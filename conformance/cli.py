@@ -1,4 +1,4 @@
-"""The ``conformance`` command: ``lint``, ``specs`` and ``init``."""
+"""The ``conformance`` command: ``lint``, ``specs``, ``init`` and ``audit``."""
 
 from __future__ import annotations
 
@@ -94,6 +94,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from conformance.audit_cli import run_audit  # the recording readers load only when auditing
+
+    result = _load(args)
+    if result.problems:
+        _print_problems(result)
+        return 1
+    specs = [s for s in result.specs if not args.provider or s.provider.id in args.provider]
+    return run_audit([Path(p) for p in args.paths], specs, Path(args.json) if args.json else None, args.strict)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conformance",
@@ -127,6 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("-o", "--output", help="file to write (default: NAME.yaml)")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
     init.set_defaults(func=cmd_init)
+
+    check = with_specs(
+        sub.add_parser("audit", help="check recordings of real traffic (VCR YAML, httprr) against specs")
+    )
+    check.add_argument("paths", nargs="+", help="recording files or folders (searched recursively)")
+    check.add_argument("--json", metavar="OUT", help="write the results file (evidence kind: imported)")
+    check.add_argument("--provider", action="append", default=[], metavar="P", help="only this provider (repeatable)")
+    check.add_argument("--strict", action="store_true", help="exit 1 when a claim fails")
+    check.set_defaults(func=cmd_audit)
     return parser
 
 

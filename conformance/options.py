@@ -55,7 +55,15 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="per-request timeout (default 60)",
     )
+    group.addoption(
+        "--imported",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="audit real recordings under PATH as imported evidence (repeatable; default: cassettes/imported)",
+    )
     parser.addini("conformance_live", "like --live", type="bool", default=False)
+    parser.addini("conformance_imported", "like --imported", type="paths", default=[])
     parser.addini("conformance_provider", "like --provider", type="args", default=[])
     parser.addini("conformance_base_url", "like --base-url", type="args", default=[])
     parser.addini("conformance_model", "like --model", type="args", default=[])
@@ -87,6 +95,7 @@ class Settings:
     results_path: Path | None
     expensive: bool
     timeout: float
+    imported: tuple[Path, ...] = ()
 
 
 def _list(value: object) -> list[str]:
@@ -135,4 +144,9 @@ def resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
         results_path=Path(json_path) if json_path else None,
         expensive=pick_bool("--conformance-expensive", "conformance_expensive", "expensive"),
         timeout=timeout,
+        imported=tuple(
+            [Path(p) for p in config.getoption("--imported")]
+            + [Path(str(p)) for p in config.getini("conformance_imported")]
+            + [(tool.path.parent if tool.path else Path()) / str(p) for p in _list(raw.get("imported"))]
+        ),
     )

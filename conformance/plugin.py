@@ -7,15 +7,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.audit import Audit, Finding, audit, record_of
 from conformance.config import ConfigError, load_tool_config
 from conformance.options import OptionError, add_options, resolve_settings
 from conformance.results import Run, now
 from conformance.runner import Case, Session, cases_for
 from conformance.spec.loader import LoadResult, load_specs
-from conformance.spec.model import Location
+from conformance.spec.model import Claim, Location
 
 SESSION = pytest.StashKey[Session]()
 SPECS = pytest.StashKey[LoadResult]()
+AUDIT = pytest.StashKey[Audit]()
+DEFAULT_IMPORTED = Path("cassettes") / "imported"
 
 
 def marker_name(provider_id: str) -> str:
@@ -60,10 +63,30 @@ def pytest_configure(config: pytest.Config) -> None:
         }
     config.stash[SESSION] = session
     config.stash[SPECS] = specs
+    imported = settings.imported
+    if not imported and (config.rootpath / DEFAULT_IMPORTED).is_dir():
+        imported = (config.rootpath / DEFAULT_IMPORTED,)
+    chosen = [s for s in specs.specs if not settings.providers or s.provider.id in settings.providers]
+    config.stash[AUDIT] = audit(imported, chosen) if imported else Audit()
     config.pluginmanager.register(Reporter(session), "conformance-reporter")
 
 
+def _marks(claim: Claim) -> list[pytest.MarkDecorator]:
+    marks = [pytest.mark.conformance, getattr(pytest.mark, marker_name(claim.provider))]
+    marks += [getattr(pytest.mark, claim.location.value), *(getattr(pytest.mark, m) for m in claim.markers)]
+    if claim.deviations:
+        reason = "; ".join(d.summary for d in claim.deviations)
+        marks.append(pytest.mark.xfail(strict=True, reason=f"known deviation: {reason}"))
+    return marks
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "conformance_finding" in metafunc.fixturenames:
+        findings = metafunc.config.stash[AUDIT].findings
+        metafunc.parametrize(
+            "conformance_finding", [pytest.param(f, id=f.case_id, marks=_marks(f.claim)) for f in findings]
+        )
+        return
     if "conformance_case" not in metafunc.fixturenames:
         return
     session = metafunc.config.stash[SESSION]
@@ -75,17 +98,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         for case in cases_for(spec):
             if case.is_async != wants_async:
                 continue
-            marks = [
-                pytest.mark.conformance,
-                getattr(pytest.mark, marker_name(spec.provider.id)),
-                getattr(pytest.mark, case.claim.location.value),
-            ]
-            marks += [getattr(pytest.mark, m) for m in case.claim.markers]
-            if case.claim.deviations:
-                reason = "; ".join(d.summary for d in case.claim.deviations)
-                marks.append(pytest.mark.xfail(strict=True, reason=f"known deviation: {reason}"))
-            params.append(pytest.param(case, id=case.id, marks=marks))
+            params.append(pytest.param(case, id=case.id, marks=_marks(case.claim)))
     metafunc.parametrize("conformance_case", params)
+
+
+@pytest.fixture
+def conformance_audit(request: pytest.FixtureRequest) -> Audit:
+    """The audit of imported recordings (``--imported``, default ``cassettes/imported``)."""
+    return request.config.stash[AUDIT]
 
 
 @pytest.fixture
@@ -125,19 +145,24 @@ class Reporter:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.active: dict[str, Case] = {}
+        self.active: dict[str, Case | Finding] = {}
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "conformance_case" in callspec.params:
             self.active[item.nodeid] = callspec.params["conformance_case"]
+        if callspec is not None and "conformance_finding" in callspec.params:
+            self.active[item.nodeid] = callspec.params["conformance_finding"]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         case = self.active.get(report.nodeid)
         outcome = _outcome(report) if case is not None else None
         if case is None or outcome is None:
             return
-        self.session.record(report.nodeid, case, outcome, _message(report))
+        if isinstance(case, Finding):
+            self.session.run.records.append(record_of(case, outcome, _message(report)))
+        else:
+            self.session.record(report.nodeid, case, outcome, _message(report))
         del self.active[report.nodeid]
 
     def pytest_sessionfinish(self) -> None:

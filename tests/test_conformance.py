@@ -1,5 +1,5 @@
-"""Collects the generated conformance cases; they skip without --live."""
+"""Collects the generated conformance cases: live probes (skip without --live) and imported recordings."""
 
 from __future__ import annotations
 
-from conformance.cases import test_claim, test_claim_async  # noqa: F401  (the generated conformance cases)
+from conformance.cases import test_claim, test_claim_async, test_imported  # noqa: F401  (the generated cases)

@@ -1,0 +1,148 @@
+"""Audit recordings of real traffic against the specs: which claims each exchange bears on, and the verdicts.
+
+Shared by ``conformance audit`` (no pytest) and the plugin's imported cases. Evidence is ``imported``: the
+exchange was recorded by someone else, and its source (repository, path, commit, licence) goes with every result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.passive import Verdict, judge
+from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
+from conformance.results import Record
+from conformance.spec.model import Claim, Spec
+
+SOURCE_FILES = ("SOURCES.md", "ATTRIBUTION.md")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One claim judged on one recorded exchange."""
+
+    claim: Claim
+    spec: Spec
+    recording: Recording
+    interaction: Interaction
+    verdict: Verdict
+    source: Source | None
+
+    @property
+    def case_id(self) -> str:
+        digest = hashlib.sha1(str(self.recording.path.name).encode()).hexdigest()[:8]
+        return f"{self.claim.id}@imported-{digest}#{self.interaction.index}"
+
+    def evidence(self) -> dict[str, Any]:
+        request = self.interaction.attempt.request
+        evidence: dict[str, Any] = {
+            "kind": "imported",
+            "host": request.host,
+            "official": True,
+            "file": self.recording.path.name,
+            "interaction": self.interaction.index,
+            "format": self.recording.format,
+        }
+        if self.source is not None:
+            evidence["source"] = f"{self.source.repository}/{self.source.path}@{self.source.commit}"
+            evidence["repository"] = self.source.repository
+            evidence["path"] = self.source.path
+            evidence["commit"] = self.source.commit
+            evidence["license"] = self.source.license
+        return evidence
+
+    def describe(self) -> str:
+        """Where the evidence comes from, for failure messages and skip reasons."""
+        where = f"{self.recording.path.name} #{self.interaction.index}"
+        if self.source is not None:
+            where += f" (from {self.source.repository}, {self.source.license})"
+        return where
+
+
+@dataclass
+class Audit:
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unknown_hosts: list[str] = field(default_factory=list)
+    exchanges: int = 0
+    by_api: dict[str, int] = field(default_factory=dict)
+
+
+def _sources_near(path: Path, cache: dict[Path, dict[str, Source]]) -> Source | None:
+    """The attribution row for a recording, from a SOURCES.md / ATTRIBUTION.md in its folder or a parent."""
+    for folder in [path.parent, *path.parent.parents]:
+        if folder not in cache:
+            table: dict[str, Source] = {}
+            for name in SOURCE_FILES:
+                if (folder / name).is_file():
+                    table.update(read_sources(folder / name))
+            cache[folder] = table
+        if path.name in cache[folder]:
+            return cache[folder][path.name]
+    return None
+
+
+def audit(paths: Iterable[Path], specs: Iterable[Spec]) -> Audit:
+    """Every claim of every spec judged on every exchange of the recordings under ``paths``."""
+    by_id = {spec.provider.id: spec for spec in specs}
+    recordings, warnings = read_all(find_recordings(list(paths)))
+    result = Audit(warnings=list(warnings))
+    cache: dict[Path, dict[str, Source]] = {}
+    for recording in recordings:
+        source = _sources_near(recording.path, cache)
+        for interaction in recording.interactions:
+            result.exchanges += 1
+            request = interaction.attempt.request
+            api = api_of(request)
+            if api is None or api not in by_id:
+                result.unknown_hosts.append(f"{recording.path}: #{interaction.index} {request.method} {request.url}")
+                continue
+            result.by_api[api] = result.by_api.get(api, 0) + 1
+            spec = by_id[api]
+            for claim in spec.claims:
+                verdict = judge(claim, spec.provider.sdk, interaction.attempt)
+                if verdict is not None:
+                    result.findings.append(Finding(claim, spec, recording, interaction, verdict, source))
+    return result
+
+
+def outcome_of(finding: Finding) -> tuple[str, str]:
+    """The results-file outcome and message of a finding (known deviations fail as expected: xfail)."""
+    verdict = finding.verdict
+    if verdict.outcome == "unknown":
+        return "skip", f"unknown from this recording: {verdict.message}"
+    if finding.claim.deviations:
+        return ("xfail", verdict.message) if verdict.outcome == "fail" else ("xpass", "a known deviation passed")
+    return verdict.outcome, verdict.message
+
+
+def record_of(finding: Finding, outcome: str, message: str) -> Record:
+    claim, attempt = finding.claim, finding.interaction.attempt
+    return Record(
+        claim=claim.id,
+        provider=claim.provider,
+        location=claim.location.value,
+        field=claim.field,
+        status=claim.status.value,
+        variant=f"imported#{finding.interaction.index}",
+        outcome=outcome,
+        message=message,
+        testable=True,
+        observed={
+            "calls": [
+                {
+                    "label": f"{attempt.request.method} {attempt.request.path}",
+                    "status": attempt.response.status if attempt.response else None,
+                    "attempts": 1,
+                    "sdk_error": None,
+                }
+            ],
+            "check": finding.verdict.check,
+        },
+        evidence=finding.evidence(),
+        duration_ms=0.0,
+        doc_url=claim.doc.url,
+    )

@@ -1,0 +1,114 @@
+"""Which provider API a recorded exchange hit, and where each recording came from.
+
+A recording is evidence about one API's behaviour only if we know which API it is: the
+same ``/v1/chat/completions`` path means OpenAI's own API on ``api.openai.com`` and
+Gemini's compatibility layer under ``generativelanguage.googleapis.com/…/openai/``.
+:func:`api_of` decides from method, host and path alone and answers None for anything
+else, so that unknown traffic is listed by the caller rather than guessed.
+:func:`read_sources` reads the attribution table (SOURCES.md) that must travel with copies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from conformance.exchange import RecordedRequest
+
+ANTHROPIC_HOST = "api.anthropic.com"
+GEMINI_HOST = "generativelanguage.googleapis.com"
+OPENAI_HOST = "api.openai.com"
+
+_ANTHROPIC_NATIVE = ("/v1/messages", "/v1/models", "/v1/complete")
+_GEMINI_METHOD = re.compile(
+    r"/models/[^/:]+:(generateContent|streamGenerateContent|countTokens|embedContent|batchEmbedContents)"
+)
+_GEMINI_MODELS = re.compile(r"/v1[a-z0-9]*/models(/[^/:]+)?/?")
+
+
+def api_of(request: RecordedRequest) -> str | None:
+    """``anthropic``, ``anthropic-openai``, ``gemini``, ``gemini-openai``, ``openai``, or None when the exchange
+    is not one of those APIs' documented endpoints."""
+    parts = urlsplit(request.url)
+    host = (parts.hostname or "").lower()
+    path = unquote(parts.path)
+    if host == ANTHROPIC_HOST:
+        return _anthropic_api(path)
+    if host == GEMINI_HOST:
+        return _gemini_api(request.method.upper(), path)
+    if host == OPENAI_HOST:
+        return "openai"
+    return None
+
+
+def _anthropic_api(path: str) -> str | None:
+    if path.startswith("/v1/chat/completions"):
+        return "anthropic-openai"
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in _ANTHROPIC_NATIVE):
+        return "anthropic"
+    return None
+
+
+def _gemini_api(method: str, path: str) -> str | None:
+    if "/openai/" in path:
+        return "gemini-openai"
+    if _GEMINI_METHOD.search(path) or (method == "GET" and _GEMINI_MODELS.fullmatch(path)):
+        return "gemini"
+    return None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a recording was copied from: the attribution its licence asks to keep."""
+
+    repository: str
+    path: str
+    commit: str
+    license: str
+
+
+def source_rows(sources_md: Path) -> list[dict[str, str]]:
+    """Each row of the markdown table in ``sources_md`` as column name to cell text, backticks stripped.
+
+    The first table whose header has a ``file`` column is read; a file without one raises ValueError, because a
+    silently empty attribution would drop licences."""
+    rows: list[dict[str, str]] = []
+    columns: list[str] | None = None
+    for number, line in enumerate(sources_md.read_text(encoding="utf-8").splitlines(), start=1):
+        cells = _cells(line)
+        if cells is None:
+            if columns is not None and rows:
+                break
+            continue
+        if columns is None:
+            if "file" in cells:
+                columns = cells
+        elif not all(re.fullmatch(r":?-+:?", cell) for cell in cells):
+            if len(cells) != len(columns):
+                raise ValueError(f"{sources_md}:{number}: {len(cells)} cells in a table of {len(columns)} columns")
+            rows.append(dict(zip(columns, cells, strict=True)))
+    if columns is None:
+        raise ValueError(f"{sources_md}: no markdown table with a 'file' column")
+    return rows
+
+
+def _cells(line: str) -> list[str] | None:
+    stripped = line.strip()
+    if not stripped.startswith("|"):
+        return None
+    return [cell.strip().strip("`").strip() for cell in stripped.strip("|").split("|")]
+
+
+def read_sources(sources_md: Path) -> dict[str, Source]:
+    """File name (as listed, backticks stripped) to its source repository, original path, commit and licence."""
+    return {
+        row["file"]: Source(
+            repository=row.get("source repository", ""),
+            path=row.get("original path", ""),
+            commit=row.get("commit", ""),
+            license=row.get("license", ""),
+        )
+        for row in source_rows(sources_md)
+    }

@@ -1,0 +1,320 @@
+"""Read recordings of real HTTP traffic made by other projects into the harness's own :class:`Attempt` objects.
+
+Other projects' cassettes are evidence the harness did not produce: what a provider really
+answered, to requests real clients really sent. Turning them into the same
+:class:`~conformance.exchange.Attempt` a live probe records lets the checks run on both.
+A file that cannot be read becomes a :class:`RecordingError` that names the file, the line
+and what to do; :func:`read_all` turns those into warnings so one bad file never hides the rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import re
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import brotli
+import yaml
+
+from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
+from conformance.recordings import formats
+from conformance.recordings.formats import RESTORE, FormatError, RawExchange
+
+RECORDING_SUFFIXES = (".yaml", ".yml", ".httprr")
+"""What :func:`find_recordings` picks up in a folder. No format found in the wild uses ``.json``."""
+
+
+class RecordingError(Exception):
+    """A recording that cannot be read; ``str()`` is ``<file>:<line>: <message>`` (``<file>: <message>`` when
+    no line is known), in the form editors and CI annotations jump to."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(f"{path}:{line}: {message}" if line is not None else f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One exchange of a recording: its 0-based position, the exchange as an :class:`Attempt`, and the line it
+    starts on (the YAML list item, or httprr's ``N M`` sizes line), so a finding can point into the file.
+
+    ``notes`` says where the stored exchange differs from the file for a reason a reader should know (a body
+    the recorder had already decoded, a compression nothing here can undo)."""
+
+    index: int
+    attempt: Attempt
+    line: int | None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recording file: where it is, which format it was read as, and its exchanges in file order."""
+
+    path: Path
+    format: str  # "vcrpy" | "ruby-vcr" | "r-vcr" | "go-vcr" | "httprr"
+    interactions: tuple[Interaction, ...]
+
+
+# --- finding and reading files ---------------------------------------------------------------------------------------
+
+
+def find_recordings(paths: Iterable[Path]) -> list[Path]:
+    """Files given directly (whatever their suffix), and recordings found recursively in folders, sorted.
+
+    Markdown (README, SOURCES) is skipped even when given directly, so a shell glob over a recordings folder
+    works; a path that does not exist is kept, so reading it reports the problem instead of it vanishing."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(_recordings_in(path))
+        elif path.suffix.lower() not in (".md", ".markdown"):
+            found.add(path)
+    return sorted(found)
+
+
+def _recordings_in(folder: Path) -> Iterable[Path]:
+    for path in folder.rglob("*"):
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if path.is_file() and not hidden and path.suffix.lower() in RECORDING_SUFFIXES:
+            yield path
+
+
+def read_all(paths: Iterable[Path]) -> tuple[list[Recording], list[str]]:
+    """Every readable recording under ``paths``, and one warning (the :class:`RecordingError` text) per file that
+    is not: a bad file is reported, never raised, so it cannot hide the good ones beside it."""
+    recordings: list[Recording] = []
+    warnings: list[str] = []
+    for path in find_recordings(paths):
+        try:
+            recordings.append(read_recording(path))
+        except RecordingError as exc:
+            warnings.append(str(exc))
+    return recordings, warnings
+
+
+def read_recording(path: Path) -> Recording:
+    """The recording in ``path``, in any of the formats of :mod:`conformance.recordings.formats`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordingError(path, None, f"cannot read the file ({exc.strerror or exc}); check the path") from exc
+    if not data.strip():
+        raise RecordingError(path, None, f"empty file: it holds no recording; {RESTORE}, or delete it")
+    if data.startswith(b"httprr trace"):
+        return _read_httprr(path, data)
+    return _read_yaml(path, data)
+
+
+def _read_httprr(path: Path, data: bytes) -> Recording:
+    try:
+        exchanges = formats.httprr(data)
+    except FormatError as exc:
+        raise RecordingError(path, exc.line, exc.message) from exc
+    if not exchanges:
+        raise RecordingError(path, 1, f"no interactions: the trace holds no exchange; {RESTORE}, or delete it")
+    return Recording(
+        path,
+        formats.HTTPRR,
+        tuple(_interaction(path, index, line, raw) for index, (line, raw) in enumerate(exchanges)),
+    )
+
+
+def _read_yaml(path: Path, data: bytes) -> Recording:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RecordingError(
+            path, line, f"not UTF-8 text (byte {exc.start}), so not a YAML cassette; {RESTORE}"
+        ) from exc
+    root, document = _parse_yaml(path, text)
+    try:
+        format_name = formats.detect(document)
+    except FormatError as exc:
+        raise RecordingError(path, exc.line, exc.message) from exc
+    key = formats.interactions_key(document) or ""
+    entries = document.get(key)
+    key_line, entry_lines = _entry_lines(root, key)
+    if not isinstance(entries, list) or not entries:
+        raise RecordingError(
+            path, key_line, f"no interactions: '{key}' is empty or not a list; {RESTORE}, or delete it"
+        )
+    read_entry = formats.YAML_READERS[format_name]
+    interactions = []
+    for index, entry in enumerate(entries):
+        entry_line = entry_lines[index] if index < len(entry_lines) else None
+        if not isinstance(entry, Mapping):
+            raise RecordingError(path, entry_line, f"interaction {index + 1} is not a mapping; {RESTORE}")
+        try:
+            raw = read_entry(entry)
+        except FormatError as exc:
+            raise RecordingError(path, exc.line or entry_line, f"interaction {index + 1}: {exc.message}") from exc
+        interactions.append(_interaction(path, index, entry_line, raw))
+    return Recording(path, format_name, tuple(interactions))
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the document built from it, with YAML errors given their line."""
+    loader = formats.CassetteLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        message = problem if RESTORE in problem else f"invalid YAML: {problem}; fix the file or {RESTORE}"
+        raise RecordingError(path, mark.line + 1 if mark else None, message) from exc
+    except yaml.YAMLError as exc:
+        raise RecordingError(path, None, f"invalid YAML: {exc}; fix the file or {RESTORE}") from exc
+    finally:
+        loader.dispose()
+
+
+def _entry_lines(root: yaml.Node | None, key: str) -> tuple[int | None, list[int]]:
+    """The line of ``key`` and of each item of its list: where a message about an interaction should point."""
+    if isinstance(root, yaml.MappingNode):
+        for key_node, value in root.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                items = value.value if isinstance(value, yaml.SequenceNode) else []
+                return key_node.start_mark.line + 1, [item.start_mark.line + 1 for item in items]
+    return None, []
+
+
+# --- building the Attempt --------------------------------------------------------------------------------------------
+
+
+def _interaction(path: Path, index: int, line: int | None, raw: RawExchange) -> Interaction:
+    try:
+        request_body, request_headers, request_notes = decode_body(
+            raw.request_body, merge_headers(raw.request_headers), "request"
+        )
+        response_body, response_headers, response_notes = decode_body(
+            raw.response_body, merge_headers(raw.response_headers), "response"
+        )
+    except FormatError as exc:
+        raise RecordingError(path, line, f"interaction {index + 1}: {exc.message}") from exc
+    attempt = Attempt(
+        request=RecordedRequest(raw.method.upper(), raw.url, request_headers, request_body),
+        response=RecordedResponse(raw.status, response_headers, response_body),
+        error=None,
+        elapsed_ms=0.0,
+    )
+    return Interaction(index, attempt, line, request_notes + response_notes)
+
+
+def merge_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Lower-case names; repeated headers (or list values) joined with ``", "``, as :mod:`conformance.exchange` does."""
+    merged: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return merged
+
+
+def decode_body(
+    body: bytes | str, headers: Mapping[str, str], what: str
+) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    """The body as text, the headers to store with it, and notes.
+
+    Content-encodings are undone (gzip, deflate, br) and then dropped from the headers with the content-length
+    that measured the encoded bytes, so nobody decodes twice. ``transfer-encoding`` is always dropped: no stored
+    body is chunk-framed (recorders keep the payload; httprr bodies are de-chunked when parsed)."""
+    kept = {k: v for k, v in headers.items() if k != "transfer-encoding"}
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    encodings = [e.strip().lower() for e in kept.get("content-encoding", "").split(",") if e.strip()]
+    notes: list[str] = []
+    for position in range(len(encodings) - 1, -1, -1):
+        decoded = _undo_encoding(data, encodings[position], what, notes)
+        if decoded is None:
+            kept["content-encoding"] = ", ".join(encodings[: position + 1])
+            notes.append(
+                f"{what} body is still {encodings[position]}-compressed, stored as base64: nothing here can "
+                f"decode {encodings[position]!r} "
+            )
+            return base64.b64encode(data).decode("ascii"), kept, tuple(notes)
+        data = decoded
+    if encodings:
+        kept.pop("content-encoding", None)
+        kept.pop("content-length", None)
+    return _as_text(data, what, notes), kept, tuple(notes)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """UTF-8 without control characters: what a recorder that stored the decoded body (R vcr, go-vcr) wrote."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return _CONTROL.search(text) is None
+
+
+def _undo_encoding(data: bytes, encoding: str, what: str, notes: list[str]) -> bytes | None:
+    """``data`` with one content-encoding undone; None when no decoder for it is available."""
+    if encoding in ("identity", ""):
+        return data
+    if encoding in ("gzip", "x-gzip") and data[:2] == b"\x1f\x8b":
+        return _gunzip(data, what)
+    if _looks_like_text(data):
+        notes.append(f"{what} body was stored already decoded although content-encoding says {encoding}")
+        return data
+    if encoding in ("gzip", "x-gzip"):
+        raise FormatError(
+            f"the {what} body says content-encoding gzip but is neither gzip data nor text "
+            f"(starts with {data[:8]!r}); {RESTORE}"
+        )
+    if encoding == "deflate":
+        return _inflate(data, what)
+    if encoding == "br":
+        return _brotli(data, what)
+    return None
+
+
+def _gunzip(data: bytes, what: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FormatError(f"the {what} body is gzip data that does not decompress ({exc}); {RESTORE}") from exc
+
+
+def _inflate(data: bytes, what: str) -> bytes:
+    """HTTP ``deflate`` is meant to be zlib-wrapped, but some servers send raw deflate: accept both."""
+    for window in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
+        try:
+            return zlib.decompress(data, window)
+        except zlib.error:
+            continue
+    raise FormatError(f"the {what} body says content-encoding deflate but does not inflate; {RESTORE}")
+
+
+def _as_text(data: bytes, what: str, notes: list[str]) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        notes.append(f"{what} body is not UTF-8 text; undecodable bytes were replaced")
+        return data.decode("utf-8", errors="replace")
+
+
+# --- brotli ------------------------------------------------------------------------------------------------------
+# OpenAI answers with br when the client offers it; the standard library has no brotli decoder, so the
+# ``brotli`` package (Google's own bindings) decodes it.
+
+
+def _brotli(data: bytes, what: str) -> bytes:
+    try:
+        result: bytes = brotli.decompress(data)
+    except brotli.error as exc:
+        raise FormatError(
+            f"the {what} body says content-encoding br but does not decompress ({exc}); {RESTORE}"
+        ) from exc
+    return result
