@@ -276,7 +276,10 @@ def _judge_error(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
         return None  # wording claims: no check judges them
     if expected is not None and response.status != expected:
         return None
-    if expected is None and "429" in claim.id:
+    kind = claim.params.get("type")
+    body = response.json
+    error = body.get("error") if isinstance(body, dict) else None
+    if expected is None and kind is not None and not (isinstance(error, dict) and error.get("type") == kind):
         return None
     return _run("error_shape", claim, _observation(claim, attempt, sdk, "recorded-error"))
 
