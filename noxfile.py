@@ -1,6 +1,8 @@
-"""Sessions: tests, lint, typecheck, specs, conformance (the README's main job)."""
+"""Sessions: tests, lint, typecheck, specs, conformance (the README's main job, offline), record (live)."""
 
 from __future__ import annotations
+
+import os
 
 import nox
 
@@ -18,7 +20,7 @@ def _install(session: nox.Session, *extras: str) -> None:
 def tests(session: nox.Session) -> None:
     """The harness's own test suite plus the conformance cases (which skip offline)."""
     _install(session, "test")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session
@@ -50,3 +52,23 @@ def conformance(session: nox.Session) -> None:
     session.run("conformance", "lint")
     session.run("conformance", "specs")
     session.run("pytest", "-m", "conformance", "--conformance-json", "reports/results.json", *session.posargs)
+
+
+KEY_VARS = {
+    "anthropic-openai / anthropic": ("ANTHROPIC_API_KEY",),
+    "gemini-openai / gemini": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+    "openai": ("OPENAI_API_KEY",),
+}
+
+
+@nox.session
+def record(session: nox.Session) -> None:
+    """For maintainers with keys: run live and write cassettes/<provider>/<case>.yaml (record mode once)."""
+    _install(session)
+    for providers, names in KEY_VARS.items():
+        if not any(os.environ.get(n) for n in names):
+            session.log(f"skipping {providers}: set {' or '.join(names)} to record it")
+    session.run(
+        "pytest", "-m", "conformance", "--live", "--record-mode", "once",
+        "--conformance-json", "reports/record.json", *session.posargs,
+    )  # fmt: skip

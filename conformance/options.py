@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.cassettes import RECORD_MODES
 from conformance.config import ToolConfig
 
 
@@ -62,6 +63,17 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="audit real recordings under PATH as imported evidence (repeatable; default: cassettes/imported)",
     )
+    group.addoption(
+        "--record-mode",
+        default=None,
+        choices=RECORD_MODES,
+        help="with --live, write cassettes: none (default), once, new_episodes, all (VCR.py's names)",
+    )
+    group.addoption(
+        "--cassette-dir", default=None, metavar="PATH", help="where cassettes are read and written (default: cassettes)"
+    )
+    parser.addini("conformance_record_mode", "like --record-mode", default="")
+    parser.addini("conformance_cassette_dir", "like --cassette-dir", default="")
     parser.addini("conformance_live", "like --live", type="bool", default=False)
     parser.addini("conformance_imported", "like --imported", type="paths", default=[])
     parser.addini("conformance_provider", "like --provider", type="args", default=[])
@@ -96,6 +108,8 @@ class Settings:
     expensive: bool
     timeout: float
     imported: tuple[Path, ...] = ()
+    record_mode: str = "none"
+    cassette_dir: Path = Path("cassettes")
 
 
 def _list(value: object) -> list[str]:
@@ -132,6 +146,14 @@ def resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
         timeout = float(timeout_value)
     except (TypeError, ValueError) as exc:
         raise OptionError(f"conformance timeout {timeout_value!r}: expected a number of seconds") from exc
+    record_mode = (
+        config.getoption("--record-mode") or config.getini("conformance_record_mode") or raw.get("record_mode")
+    )
+    if (record_mode or "none") not in RECORD_MODES:
+        raise OptionError(f"record mode {record_mode!r}: expected one of {', '.join(RECORD_MODES)}")
+    cassette_dir = (
+        config.getoption("--cassette-dir") or config.getini("conformance_cassette_dir") or raw.get("cassette_dir")
+    )
     json_path = config.getoption("--conformance-json") or config.getini("conformance_json") or raw.get("json")
     specs = [Path(p) for p in config.getoption("--specs")] + [Path(str(p)) for p in config.getini("conformance_specs")]
     specs += list(tool.specs)
@@ -144,6 +166,8 @@ def resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
         results_path=Path(json_path) if json_path else None,
         expensive=pick_bool("--conformance-expensive", "conformance_expensive", "expensive"),
         timeout=timeout,
+        record_mode=record_mode or "none",
+        cassette_dir=Path(cassette_dir) if cassette_dir else Path(str(config.rootpath)) / "cassettes",
         imported=tuple(
             [Path(p) for p in config.getoption("--imported")]
             + [Path(str(p)) for p in config.getini("conformance_imported")]

@@ -8,12 +8,14 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 import conformance.checks  # noqa: F401  (registers every check)
+from conformance.cassettes import CassetteError, Replayer, cassette_path, read_cassette, rerecord_hint, write_cassette
 from conformance.checks.registry import CHECKS, ConformanceFailure
 from conformance.exchange import Recorder
 from conformance.options import Settings
@@ -78,6 +80,8 @@ class Session:
     observations: dict[str, tuple[Case, Observation | None, float, str | None]] = dataclasses.field(
         default_factory=dict
     )
+    replayers: dict[str, Replayer] = dataclasses.field(default_factory=dict)
+    replayed: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def secrets(self) -> tuple[str, ...]:
         return tuple(v for k, v in self.env.items() if k.endswith("_API_KEY") and v)
@@ -101,12 +105,26 @@ class Session:
         exact = [p for p in patterns if not any(c in p for c in "*?[")]
         return exact[0] if exact else None
 
+    def cassette(self, case: Case) -> Path:
+        return cassette_path(self.settings.cassette_dir, case.spec.provider.id, case.id)
+
+    def replays(self, case: Case) -> bool:
+        """Answered from its cassette: offline, or live with --record-mode once and a cassette already there."""
+        exists = self.cassette(case).is_file()
+        return exists and (not self.settings.live or self.settings.record_mode == "once")
+
     def skip_reason(self, case: Case) -> str | None:
         """Why this case does not run now (checked at run time, in this order)."""
         if case.untestable:
             return f"not testable: {case.untestable}"
+        if self.replays(case):
+            return None
         if not self.settings.live:
-            return "live case: run with --live (and the provider's API key set) to send real requests"
+            names = " or ".join(case.spec.provider.api_key_env)
+            return (
+                f"no recording: run `pytest --live --record-mode once --provider {case.spec.provider.id}` "
+                f"with {names} set"
+            )
         if self.case_model(case) is None:
             return (
                 f"about {' / '.join(case.claim.models)} models, and this run uses {self.model(case.spec)}: "
@@ -119,6 +137,8 @@ class Session:
         return None
 
     def context(self, case: Case) -> ProbeContext:
+        if self.replays(case):
+            return self.replay_context(case)
         key = api_key(case.spec, self.env)
         model = self.case_model(case)
         assert key is not None
@@ -132,6 +152,53 @@ class Session:
             recorder=Recorder(),
             secrets=self.secrets(),
         )
+
+    def replay_context(self, case: Case) -> ProbeContext:
+        hint = rerecord_hint(case.spec.provider.id, case.spec.provider.api_key_env, case.id)
+        try:
+            cassette = read_cassette(self.cassette(case), hint)
+        except CassetteError as exc:
+            raise ConformanceFailure(f"unusable cassette: {exc}") from None
+        replayer = Replayer(cassette)
+        self.replayers[case.id] = replayer
+        self.replayed[case.id] = cassette.metadata
+        sync, async_ = replayer.transports()
+        meta = cassette.metadata
+        return ProbeContext(
+            provider=case.spec.provider,
+            base_url=str(meta.get("base_url") or self.base_url(case.spec)),
+            api_key="replay",
+            model=str(meta.get("model") or self.model(case.spec)),
+            timeout=self.settings.timeout,
+            recorder=Recorder(transport=sync, async_transport=async_),
+        )
+
+    def _out_of_date(self, case: Case) -> None:
+        replayer = self.replayers.pop(case.id, None)
+        if replayer is not None and replayer.mismatches:
+            hint = rerecord_hint(case.spec.provider.id, case.spec.provider.api_key_env, case.id)
+            raise ConformanceFailure(
+                f"cassette out of date: {self.cassette(case)} has no interaction for {replayer.mismatches[0]}; {hint}"
+            )
+
+    def _save(self, case: Case, ctx: ProbeContext) -> None:
+        """With --live and a record mode, write the case's exchanges (secrets replaced by the writer)."""
+        mode, path = self.settings.record_mode, self.cassette(case)
+        if not self.settings.live or mode == "none" or self.replays(case):
+            return
+        if mode == "once" and path.exists():
+            return
+        base = ctx.base_url
+        metadata = {
+            "provider": case.spec.provider.id,
+            "case": case.id,
+            "model": ctx.model,
+            "base_url": base,
+            "base_url_host": urlsplit(base).netloc,
+            "official": ctx.official,
+            "evidence": "replay" if ctx.official else f"recorded against {urlsplit(base).netloc}",
+        }
+        write_cassette(path, ctx.recorder.attempts, metadata, (*self.secrets(), ctx.api_key))
 
     def judge(self, nodeid: str, case: Case, obs: Observation, start: float) -> None:
         assert case.variant is not None
@@ -147,11 +214,15 @@ class Session:
         assert case.variant is not None
         assert case.variant.probe is not None
         start = time.perf_counter()
+        ctx = self.context(case)
         try:
-            obs = case.variant.probe(self.context(case), case.claim)
+            obs = case.variant.probe(ctx, case.claim)
         except ProbeError as exc:
+            self._out_of_date(case)
             self.observations[nodeid] = (case, None, (time.perf_counter() - start) * 1000, str(exc))
             raise
+        self._out_of_date(case)
+        self._save(case, ctx)
         self.judge(nodeid, case, obs, start)
 
     async def run_async(self, nodeid: str, case: Case) -> None:
@@ -159,11 +230,15 @@ class Session:
         assert case.variant is not None
         assert case.variant.async_probe is not None
         start = time.perf_counter()
+        ctx = self.context(case)
         try:
-            obs = await case.variant.async_probe(self.context(case), case.claim)
+            obs = await case.variant.async_probe(ctx, case.claim)
         except ProbeError as exc:
+            self._out_of_date(case)
             self.observations[nodeid] = (case, None, (time.perf_counter() - start) * 1000, str(exc))
             raise
+        self._out_of_date(case)
+        self._save(case, ctx)
         self.judge(nodeid, case, obs, start)
 
     def _maybe_skip(self, case: Case) -> None:
@@ -197,17 +272,29 @@ class Session:
     def evidence(self, case: Case, obs: Observation | None) -> dict[str, Any]:
         if obs is None or not obs.calls or not any(c.attempts for c in obs.calls):
             return {"kind": "none"}
+        meta = self.replayed.get(case.id)
+        if meta is not None:
+            return {
+                "kind": "replay",
+                "host": str(meta.get("base_url_host", "")),
+                "official": bool(meta.get("official", False)),
+                "request_id": _request_id(obs),
+                "cassette": str(self.cassette(case)),
+            }
         base = self.base_url(case.spec)
-        response = obs.main.response
-        request_id = None
-        if response is not None:
-            request_id = response.headers.get("request-id") or response.headers.get("x-request-id")
         return {
             "kind": "live",
             "host": urlsplit(base).netloc,
             "official": base.rstrip("/") == case.spec.provider.base_url.rstrip("/"),
-            "request_id": request_id,
+            "request_id": _request_id(obs),
         }
+
+
+def _request_id(obs: Observation) -> str | None:
+    response = obs.main.response
+    if response is None:
+        return None
+    return response.headers.get("request-id") or response.headers.get("x-request-id")
 
 
 def observed(obs: Observation | None) -> dict[str, Any]:

@@ -57,7 +57,11 @@ def test_without_live_every_case_skips_with_a_reason(project: pytest.Pytester) -
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) == 0
     assert outcomes["skipped"] > 50
-    result.stdout.fnmatch_lines(["*live case: run with --live*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*no recording: run `pytest --live --record-mode once --provider anthropic-openai` with ANTHROPIC_API_KEY set*"
+        ]
+    )
     result.stdout.fnmatch_lines(["*not testable: *"])
 
 

@@ -1,0 +1,188 @@
+"""Cassettes: our own recordings of real traffic, written in VCR.py's YAML format and replayed offline.
+
+One file per case (``cassettes/<provider>/<case id>.yaml``): one interaction per HTTP request, SSE bodies as
+readable text, plus a ``metadata`` block (recorded at, harness and SDK versions, model, base URL host, evidence
+kind). Secrets are replaced in :func:`write_cassette`, last, so no path can skip it. Replay answers through an
+``httpx2`` transport that never opens a socket and matches on method, path and normalised JSON body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx2
+import yaml
+
+from conformance import __version__
+from conformance.exchange import Attempt
+from conformance.recordings import RecordingError, read_recording
+from conformance.results import now, sdk_versions
+
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+REDACTED = "REDACTED"
+SECRET_REQUEST_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"})
+SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "anthropic-organization-id", "openai-organization"})
+SECRET_QUERY = frozenset({"key"})
+DROPPED_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class CassetteError(Exception):
+    """A cassette that cannot be used; the message names the file and the command that re-records it."""
+
+
+def rerecord_hint(provider: str, env_vars: Iterable[str], case_id: str) -> str:
+    names = " or ".join(env_vars)
+    return f"re-record with `pytest --live --record-mode all --provider {provider} -k '{case_id}'` with {names} set"
+
+
+def cassette_path(folder: Path, provider: str, case_id: str) -> Path:
+    return folder / provider / f"{case_id}.yaml"
+
+
+# --- writing ---------------------------------------------------------------------------------------------------------
+
+
+def _redact_value(value: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret and (value == secret or (len(secret) >= 8 and secret in value)):
+            value = value.replace(secret, REDACTED) if len(secret) >= 8 else REDACTED
+    return value
+
+
+def _redact_url(url: str, secrets: tuple[str, ...]) -> str:
+    parts = urlsplit(url)
+    query = [(k, REDACTED if k.lower() in SECRET_QUERY else v) for k, v in parse_qsl(parts.query, True)]
+    return _redact_value(urlunsplit(parts._replace(query=urlencode(query))), secrets)
+
+
+def _redact_headers(
+    headers: Mapping[str, str], names: frozenset[str], secrets: tuple[str, ...]
+) -> dict[str, list[str]]:
+    return {k: [REDACTED if k.lower() in names else _redact_value(v, secrets)] for k, v in headers.items()}
+
+
+def _interaction(attempt: Attempt, secrets: tuple[str, ...]) -> dict[str, Any]:
+    request = attempt.request
+    response = attempt.response
+    out: dict[str, Any] = {
+        "request": {
+            "method": request.method,
+            "uri": _redact_url(request.url, secrets),
+            "headers": _redact_headers(request.headers, SECRET_REQUEST_HEADERS, secrets),
+            "body": _redact_value(request.body, secrets) or None,
+        }
+    }
+    if response is not None:
+        kept = {k: v for k, v in response.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
+        out["response"] = {
+            "status": {"code": response.status, "message": ""},
+            "headers": _redact_headers(kept, SECRET_RESPONSE_HEADERS, secrets),
+            "body": {"string": _redact_value(response.body, secrets)},
+        }
+    return out
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (SSE streams, pretty JSON) as readable ``|`` blocks."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value and all(c.isprintable() or c == "\n" for c in value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def write_cassette(
+    path: Path,
+    attempts: Iterable[Attempt],
+    metadata: Mapping[str, Any],
+    secrets: Iterable[str],
+) -> None:
+    """Write (or replace) one cassette; every secret is replaced here, the last step before the disk."""
+    keys = tuple(s for s in secrets if s)
+    document = {
+        "interactions": [_interaction(a, keys) for a in attempts if a.response is not None],
+        "version": 1,
+        "metadata": {
+            "recorded_at": now(),
+            "harness": __version__,
+            "sdks": sdk_versions(),
+            **{k: _redact_value(str(v), keys) if isinstance(v, str) else v for k, v in metadata.items()},
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+# --- reading and replaying -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cassette:
+    path: Path
+    attempts: list[Attempt]
+    metadata: dict[str, Any]
+
+
+def read_cassette(path: Path, hint: str) -> Cassette:
+    """A cassette of ours; a broken one raises CassetteError naming the file (and line) and ``hint``."""
+    try:
+        recording = read_recording(path)
+    except RecordingError as exc:
+        raise CassetteError(f"{exc}; {hint}") from None
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:  # pragma: no cover - read_recording has already parsed it
+        raise CassetteError(f"{path}: {exc}; {hint}") from None
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    return Cassette(path, [i.attempt for i in recording.interactions], metadata if isinstance(metadata, dict) else {})
+
+
+def _normal_body(text: str) -> str:
+    if not text:
+        return ""
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return text
+
+
+def _key(method: str, url: str, body: str) -> tuple[str, str, str]:
+    return method.upper(), urlsplit(url).path, _normal_body(body)
+
+
+@dataclass
+class Replayer:
+    """Answers requests from a cassette, in order among equals; never touches the network."""
+
+    cassette: Cassette
+    used: set[int] = field(default_factory=set)
+    mismatches: list[str] = field(default_factory=list)
+
+    def answer(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()
+        body = request.content.decode("utf-8", errors="replace") if request.content else ""
+        wanted = _key(request.method, str(request.url), body)
+        for index, attempt in enumerate(self.cassette.attempts):
+            recorded = attempt.request
+            if index not in self.used and _key(recorded.method, recorded.url, recorded.body) == wanted:
+                self.used.add(index)
+                return _response(attempt, request)
+        self.mismatches.append(f"{request.method} {urlsplit(str(request.url)).path} {body[:200]}")
+        return httpx2.Response(599, json={"error": "no matching interaction in the cassette"}, request=request)
+
+    def transports(self) -> tuple[httpx2.BaseTransport, httpx2.AsyncBaseTransport]:
+        return httpx2.MockTransport(self.answer), httpx2.MockTransport(self.answer)
+
+
+def _response(attempt: Attempt, request: httpx2.Request) -> httpx2.Response:
+    response = attempt.response
+    assert response is not None
+    return httpx2.Response(response.status, headers=response.headers, content=response.body.encode(), request=request)
