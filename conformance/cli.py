@@ -1,4 +1,4 @@
-"""The ``conformance`` command: ``lint``, ``specs``, ``init`` and ``audit``."""
+"""The ``conformance`` command: ``lint``, ``specs``, ``init``, ``audit``, ``report`` and ``diff``."""
 
 from __future__ import annotations
 
@@ -105,6 +105,47 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return run_audit([Path(p) for p in args.paths], specs, Path(args.json) if args.json else None, args.strict)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from conformance.report import ReportError, render_report
+    from conformance.report.model import BUCKET_TITLES, claim_docs_from_specs
+
+    specs = _load(args)
+    if specs.problems:  # the quotes are a nicety; a broken spec must not stop the report
+        print(
+            f"warning: {len(specs.problems)} spec problem(s) (conformance lint shows them); doc quotes may be missing",
+            file=sys.stderr,
+        )
+    try:
+        rendered = render_report([Path(p) for p in args.results], Path(args.output), claim_docs_from_specs(specs.specs))
+    except ReportError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    report = rendered.report
+    for index, counts in enumerate(report.summary()):
+        print(f"{report.column_label(index)}: " + ", ".join(f"{n} {BUCKET_TITLES[b]}" for b, n in counts.items()))
+    print(f"wrote {rendered.html} and {rendered.markdown}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from conformance.report import ReportError
+    from conformance.report.diff import diff_files, render_html, render_markdown, render_text
+
+    try:
+        diff = diff_files([Path(args.old)], [Path(args.new)])
+    except ReportError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    sys.stdout.write(render_text(diff))
+    for option, render in ((args.markdown, render_markdown), (args.html, render_html)):
+        if option:
+            target = Path(option)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render(diff), encoding="utf-8")
+            print(f"wrote {target}")
+    return 1 if diff.regressed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conformance",
@@ -147,6 +188,24 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--provider", action="append", default=[], metavar="P", help="only this provider (repeatable)")
     check.add_argument("--strict", action="store_true", help="exit 1 when a claim fails")
     check.set_defaults(func=cmd_audit)
+
+    report = with_specs(
+        sub.add_parser("report", help="render index.html and summary.md from results files (several merge)")
+    )
+    report.add_argument(
+        "results", nargs="+", metavar="RESULTS.json", help="results files (pytest --conformance-json, audit --json)"
+    )
+    report.add_argument(
+        "-o", "--output", default="reports", metavar="DIR", help="folder to write into (default: reports)"
+    )
+    report.set_defaults(func=cmd_report)
+
+    diff = sub.add_parser("diff", help="what changed between two results files; exit 1 when a claim newly fails")
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument("--markdown", metavar="PATH", help="also write the diff as Markdown")
+    diff.add_argument("--html", metavar="PATH", help="also write the diff as a self-contained HTML page")
+    diff.set_defaults(func=cmd_diff)
     return parser
 
 

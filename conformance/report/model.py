@@ -1,0 +1,427 @@
+"""Results files in, one merged matrix out: rows are claims (grouped by location), columns are provider/model/host.
+
+Everything here reads the results JSON written by the plugin (``--conformance-json``) or by
+``conformance audit --json``; nothing looks at live objects. The only optional extra is a map of
+claim id → doc quote / deviation notes taken from the specs, because the results file carries the
+doc URL but not the quote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RESULTS_VERSION = 1
+RECORD_KEYS = frozenset(
+    [
+        "claim",
+        "provider",
+        "location",
+        "field",
+        "status",
+        "variant",
+        "outcome",
+        "message",
+        "testable",
+        "observed",
+        "evidence",
+        "doc_url",
+    ]
+)
+
+LOCATION_TITLES: dict[str, str] = {
+    "request": "Request fields",
+    "message": "Message fields",
+    "tool": "Tool fields",
+    "response": "Response fields",
+    "stream": "Streaming",
+    "usage": "Usage",
+    "request_header": "Request headers",
+    "header": "Response headers",
+    "error": "Errors",
+    "endpoint": "Endpoints",
+    "behavior": "Behaviour",
+    "auth": "Authentication",
+    "limit": "Limits",
+    "platform": "Platform (SDK and console facts)",
+    "sdk": "SDK replay of recordings",
+}
+
+
+class ReportError(Exception):
+    """A results file that cannot be read; the message names the file and says what to do."""
+
+
+class Verdict(str, enum.Enum):
+    """What one cell (one claim in one column) shows, worst first."""
+
+    FAIL = "fail"
+    ERROR = "error"
+    XPASS = "xpass"
+    XFAIL = "xfail"
+    PASS = "pass"
+    UNKNOWN = "unknown"
+    NO_EVIDENCE = "no-evidence"
+    NOT_TESTABLE = "not-testable"
+
+
+class Bucket(str, enum.Enum):
+    """The summary's five counts."""
+
+    PASSING = "passing"
+    FAILING = "failing"
+    DEVIATION = "deviation"
+    NOT_TESTABLE = "not-testable"
+    NO_EVIDENCE = "no-evidence"
+
+
+BUCKET_OF: dict[Verdict, Bucket] = {
+    Verdict.FAIL: Bucket.FAILING,
+    Verdict.ERROR: Bucket.FAILING,
+    Verdict.XPASS: Bucket.PASSING,
+    Verdict.XFAIL: Bucket.DEVIATION,
+    Verdict.PASS: Bucket.PASSING,
+    Verdict.UNKNOWN: Bucket.NO_EVIDENCE,
+    Verdict.NO_EVIDENCE: Bucket.NO_EVIDENCE,
+    Verdict.NOT_TESTABLE: Bucket.NOT_TESTABLE,
+}
+
+BUCKET_TITLES: dict[Bucket, str] = {
+    Bucket.PASSING: "passing",
+    Bucket.FAILING: "failing",
+    Bucket.DEVIATION: "known deviations",
+    Bucket.NOT_TESTABLE: "not testable",
+    Bucket.NO_EVIDENCE: "no evidence",
+}
+
+# Icon and words for each verdict: the page never relies on colour alone.
+VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
+    Verdict.FAIL: ("✘", "fails"),
+    Verdict.ERROR: ("⚠", "error"),
+    Verdict.XPASS: ("✔", "passes; known deviation gone"),
+    Verdict.XFAIL: ("≠", "known deviation"),
+    Verdict.PASS: ("✔", "passes"),
+    Verdict.UNKNOWN: ("?", "could not tell"),
+    Verdict.NO_EVIDENCE: ("○", "no evidence"),
+    Verdict.NOT_TESTABLE: ("∅", "not testable"),
+}
+_RANK = {v: i for i, v in enumerate(Verdict)}
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDoc:
+    """What the specs add to a claim: the doc quote and known deviations (the results file has only the URL)."""
+
+    quote: str = ""
+    deviations: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """The ``run`` block of one results file."""
+
+    path: str
+    started: str
+    finished: str | None
+    mode: str
+    harness: str
+    python: str
+    platform: str
+    sdks: Mapping[str, str]
+    providers: Mapping[str, Mapping[str, Any]]
+    records: int
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One matrix column: a provider API, as run against one model at one host."""
+
+    provider: str
+    model: str
+    host: str
+    official: bool
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.provider, self.model, self.host)
+
+
+def verdict_of(record: Mapping[str, Any]) -> Verdict:
+    """A record's verdict: skips split into not testable, no evidence, and could-not-tell (evidence without a verdict)."""
+    outcome = record["outcome"]
+    if outcome == "skip":
+        if not record.get("testable", True):
+            return Verdict.NOT_TESTABLE
+        kind = (record.get("evidence") or {}).get("kind", "none")
+        return Verdict.NO_EVIDENCE if kind == "none" else Verdict.UNKNOWN
+    return Verdict(outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class Rec:
+    """One result record, with the run it came from."""
+
+    data: Mapping[str, Any]
+    run: int
+    verdict: Verdict
+
+    @property
+    def evidence(self) -> Mapping[str, Any]:
+        evidence: Mapping[str, Any] = self.data.get("evidence") or {}
+        return evidence
+
+    @property
+    def evidence_kind(self) -> str:
+        return str(self.evidence.get("kind", "none"))
+
+    @property
+    def elsewhere(self) -> str | None:
+        """The host a record was made against when that is not the provider's own (``official: false``)."""
+        ev = self.evidence
+        if ev.get("kind", "none") != "none" and ev.get("official") is False:
+            return str(ev.get("host") or "another host")
+        return None
+
+
+@dataclass(slots=True)
+class Cell:
+    """One claim in one column: every record of it (variants, recordings, runs) and their combined verdict."""
+
+    claim: str
+    column: int
+    location: str
+    status: str
+    doc_url: str
+    records: list[Rec] = dataclasses.field(default_factory=list)
+    _verdict: Verdict | None = None
+
+    def add(self, rec: Rec) -> None:
+        self.records.append(rec)
+        if self._verdict is None or _RANK[rec.verdict] < _RANK[self._verdict]:
+            self._verdict = rec.verdict
+
+    @property
+    def verdict(self) -> Verdict:
+        assert self._verdict is not None, "a cell has at least one record"
+        return self._verdict
+
+    @property
+    def bucket(self) -> Bucket:
+        return BUCKET_OF[self.verdict]
+
+    def evidence_tokens(self) -> list[str]:
+        """Badges: each evidence kind that decided something, ``host`` if any came from another host, else ``none``."""
+        kinds = sorted({r.evidence_kind for r in self.records if r.evidence_kind != "none"})
+        if any(r.elsewhere for r in self.records):
+            kinds.append("host")
+        return kinds or ["none"]
+
+    def hosts_elsewhere(self) -> list[str]:
+        return sorted({h for r in self.records if (h := r.elsewhere)})
+
+    def counts(self) -> tuple[int, int]:
+        """(records sharing the cell's verdict, all records)."""
+        verdict = self.verdict
+        return sum(1 for r in self.records if r.verdict is verdict), len(self.records)
+
+
+@dataclass(slots=True)
+class Row:
+    """Claims of several providers that make the same statement (same id after the provider prefix)."""
+
+    key: str
+    location: str
+    field: str
+    cells: dict[int, Cell] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Group:
+    location: str
+    title: str
+    rows: list[Row]
+
+
+@dataclass(slots=True)
+class Report:
+    """Results files merged into one matrix."""
+
+    runs: list[RunInfo]
+    columns: list[Column]
+    groups: list[Group]
+    claim_docs: Mapping[str, ClaimDoc] = dataclasses.field(default_factory=dict)
+
+    def cells(self) -> Iterable[Cell]:
+        for group in self.groups:
+            for row in group.rows:
+                yield from row.cells.values()
+
+    def summary(self) -> list[dict[Bucket, int]]:
+        """Per column: how many claims fall in each bucket."""
+        counts = [dict.fromkeys(Bucket, 0) for _ in self.columns]
+        for cell in self.cells():
+            counts[cell.column][cell.bucket] += 1
+        return counts
+
+    def column_label(self, index: int) -> str:
+        column = self.columns[index]
+        parts = [column.provider]
+        same_provider = [c for c in self.columns if c.provider == column.provider]
+        if len(same_provider) > 1 and column.model:
+            parts.append(column.model)
+        if not column.official or len({c.host for c in same_provider}) > 1:
+            parts.append(f"@ {column.host or 'unknown host'}")
+        return " · ".join(parts)
+
+    def record_count(self) -> int:
+        return sum(len(c.records) for c in self.cells())
+
+
+def row_key(claim: str, provider: str) -> str:
+    """``openai.request.temperature`` → ``request.temperature``: the same statement across providers."""
+    prefix = provider + "."
+    return claim[len(prefix) :] if claim.startswith(prefix) else claim
+
+
+def _read(path: Path) -> dict[str, Any]:
+    hint = "write one with `pytest -m conformance --conformance-json PATH` or `conformance audit PATH --json OUT`"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"{path}: no such results file; {hint}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"{path}: cannot read it ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); {hint}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list) or not isinstance(data.get("run"), dict):
+        raise ReportError(f"{path}: not a conformance results file (needs 'run' and 'results'); {hint}")
+    version = data.get("results_version")
+    if version != RESULTS_VERSION:
+        raise ReportError(
+            f"{path}: results_version {version!r}, this harness reads {RESULTS_VERSION}; "
+            "render it with the conformance version that wrote it, or re-run"
+        )
+    for index, record in enumerate(data["results"]):
+        missing = RECORD_KEYS - record.keys() if isinstance(record, dict) else RECORD_KEYS
+        if missing:
+            raise ReportError(f"{path}: results[{index}] lacks {', '.join(sorted(missing))}; {hint}")
+    return data
+
+
+def _run_info(path: Path, data: Mapping[str, Any]) -> RunInfo:
+    run = data["run"]
+    return RunInfo(
+        path=str(path),
+        started=str(run.get("started", "")),
+        finished=run.get("finished"),
+        mode=str(run.get("mode", "")),
+        harness=str(run.get("harness", "")),
+        python=str(run.get("python", "")),
+        platform=str(run.get("platform", "")),
+        sdks=dict(run.get("sdks") or {}),
+        providers=dict(run.get("providers") or {}),
+        records=len(data["results"]),
+    )
+
+
+def _column_of(run: RunInfo, record: Mapping[str, Any]) -> Column:
+    provider = str(record["provider"])
+    meta = run.providers.get(provider) or {}
+    host = str(meta.get("base_url_host", ""))
+    official = bool(meta.get("official", True))
+    return Column(provider=provider, model=str(meta.get("model", "")), host=host, official=official)
+
+
+def _location_order(location: str) -> tuple[int, str]:
+    order = list(LOCATION_TITLES)
+    return (order.index(location), "") if location in order else (len(order), location)
+
+
+def load_report(paths: Sequence[Path], claim_docs: Mapping[str, ClaimDoc] | None = None) -> Report:
+    """Read and merge results files. Raises ``ReportError`` naming the first bad file."""
+    if not paths:
+        raise ReportError("no results file given; pass one or more RESULTS.json")
+    runs: list[RunInfo] = []
+    columns: dict[tuple[str, str, str], int] = {}
+    column_list: list[Column] = []
+    rows: dict[tuple[str, str], Row] = {}
+    for path in paths:
+        data = _read(path)
+        run = _run_info(path, data)
+        run_index = len(runs)
+        runs.append(run)
+        for record in data["results"]:
+            column = _column_of(run, record)
+            index = columns.get(column.key)
+            if index is None:
+                index = columns[column.key] = len(column_list)
+                column_list.append(column)
+            claim, location = str(record["claim"]), str(record["location"])
+            key = row_key(claim, column.provider)
+            row = rows.get((location, key))
+            if row is None:
+                row = rows[(location, key)] = Row(key=key, location=location, field=str(record["field"]))
+            cell = row.cells.get(index)
+            if cell is None:
+                cell = row.cells[index] = Cell(
+                    claim=claim,
+                    column=index,
+                    location=location,
+                    status=str(record["status"]),
+                    doc_url=str(record["doc_url"]),
+                )
+            elif cell.claim != claim:  # two claims mapping to one row in one column: keep them apart
+                alt = rows.setdefault((location, claim), Row(key=claim, location=location, field=str(record["field"])))
+                cell = alt.cells.setdefault(
+                    index,
+                    Cell(
+                        claim=claim,
+                        column=index,
+                        location=location,
+                        status=str(record["status"]),
+                        doc_url=str(record["doc_url"]),
+                    ),
+                )
+            cell.add(Rec(record, run_index, verdict_of(record)))
+    order = sorted(range(len(column_list)), key=lambda i: _column_sort(column_list[i]))
+    remap = {old: new for new, old in enumerate(order)}
+    by_location: dict[str, list[Row]] = {}
+    for row in rows.values():
+        row.cells = {remap[i]: cell for i, cell in sorted(row.cells.items(), key=lambda item: remap[item[0]])}
+        for index, cell in row.cells.items():
+            cell.column = index
+        by_location.setdefault(row.location, []).append(row)
+    groups = [
+        Group(
+            location, LOCATION_TITLES.get(location, location.replace("_", " ").capitalize()), sorted(rs, key=_row_sort)
+        )
+        for location, rs in sorted(by_location.items(), key=lambda item: _location_order(item[0]))
+    ]
+    return Report(runs=runs, columns=[column_list[i] for i in order], groups=groups, claim_docs=dict(claim_docs or {}))
+
+
+def _column_sort(column: Column) -> tuple[str, bool, str, str]:
+    return (column.provider, not column.official, column.model, column.host)
+
+
+def _row_sort(row: Row) -> tuple[str, str]:
+    return (row.field.lower(), row.key)
+
+
+def claim_docs_from_specs(specs: Iterable[Any]) -> dict[str, ClaimDoc]:
+    """Doc quotes, deviation summaries and notes of every claim of ``specs`` (``conformance.spec.model.Spec``)."""
+    docs: dict[str, ClaimDoc] = {}
+    for spec in specs:
+        for claim in spec.claims:
+            docs[claim.id] = ClaimDoc(
+                quote=claim.doc.quote,
+                deviations=tuple(d.summary for d in claim.deviations),
+                notes=claim.notes,
+            )
+    return docs
