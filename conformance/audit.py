@@ -1,4 +1,5 @@
-"""Audit recordings of real traffic against the specs: which claims each exchange bears on, and the verdicts.
+"""Audit recordings of real traffic against the specs: which claims each exchange bears on, and the verdicts;
+and what the official SDK makes of each recorded answer (:mod:`conformance.sdk_replay`).
 
 Shared by ``conformance audit`` (no pytest) and the plugin's imported cases. Evidence is ``imported``: the
 exchange was recorded by someone else, and its source (repository, path, commit, licence) goes with every result.
@@ -15,6 +16,7 @@ from typing import Any
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
 from conformance.results import Record
+from conformance.sdk_replay import SDK_DOCS, ReplayResult, facts, judged, replay
 from conformance.spec.model import Claim, Spec
 
 SOURCE_FILES = ("SOURCES.md", "ATTRIBUTION.md")
@@ -33,38 +35,71 @@ class Finding:
 
     @property
     def case_id(self) -> str:
-        digest = hashlib.sha1(str(self.recording.path.name).encode()).hexdigest()[:8]
-        return f"{self.claim.id}@imported-{digest}#{self.interaction.index}"
+        return f"{self.claim.id}@{_where_id(self.recording, self.interaction)}"
 
     def evidence(self) -> dict[str, Any]:
-        request = self.interaction.attempt.request
-        evidence: dict[str, Any] = {
-            "kind": "imported",
-            "host": request.host,
-            "official": True,
-            "file": self.recording.path.name,
-            "interaction": self.interaction.index,
-            "format": self.recording.format,
-        }
-        if self.source is not None:
-            evidence["source"] = f"{self.source.repository}/{self.source.path}@{self.source.commit}"
-            evidence["repository"] = self.source.repository
-            evidence["path"] = self.source.path
-            evidence["commit"] = self.source.commit
-            evidence["license"] = self.source.license
-        return evidence
+        return _evidence(self.recording, self.interaction, self.source)
 
     def describe(self) -> str:
         """Where the evidence comes from, for failure messages and skip reasons."""
-        where = f"{self.recording.path.name} #{self.interaction.index}"
-        if self.source is not None:
-            where += f" (from {self.source.repository}, {self.source.license})"
-        return where
+        return _describe(self.recording, self.interaction, self.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """One recorded exchange re-issued through its API's official SDK and answered from the recording."""
+
+    api: str
+    recording: Recording
+    interaction: Interaction
+    result: ReplayResult
+    source: Source | None
+
+    @property
+    def case_id(self) -> str:
+        return f"{self.api}.sdk-replay@{_where_id(self.recording, self.interaction)}"
+
+    def evidence(self) -> dict[str, Any]:
+        return _evidence(self.recording, self.interaction, self.source)
+
+    def describe(self) -> str:
+        return _describe(self.recording, self.interaction, self.source)
+
+
+def _where_id(recording: Recording, interaction: Interaction) -> str:
+    digest = hashlib.sha1(str(recording.path.name).encode()).hexdigest()[:8]
+    return f"imported-{digest}#{interaction.index}"
+
+
+def _evidence(recording: Recording, interaction: Interaction, source: Source | None) -> dict[str, Any]:
+    evidence: dict[str, Any] = {
+        "kind": "imported",
+        "host": interaction.attempt.request.host,
+        "official": True,
+        "file": recording.path.name,
+        "interaction": interaction.index,
+        "format": recording.format,
+    }
+    if source is not None:
+        evidence["source"] = f"{source.repository}/{source.path}@{source.commit}"
+        evidence["repository"] = source.repository
+        evidence["path"] = source.path
+        evidence["commit"] = source.commit
+        evidence["license"] = source.license
+    return evidence
+
+
+def _describe(recording: Recording, interaction: Interaction, source: Source | None) -> str:
+    where = f"{recording.path.name} #{interaction.index}"
+    if source is not None:
+        where += f" (from {source.repository}, {source.license})"
+    return where
 
 
 @dataclass
 class Audit:
     findings: list[Finding] = field(default_factory=list)
+    replays: list[Replayed] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unknown_hosts: list[str] = field(default_factory=list)
     exchanges: int = 0
@@ -85,8 +120,9 @@ def _sources_near(path: Path, cache: dict[Path, dict[str, Source]]) -> Source | 
     return None
 
 
-def audit(paths: Iterable[Path], specs: Iterable[Spec]) -> Audit:
-    """Every claim of every spec judged on every exchange of the recordings under ``paths``."""
+def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True) -> Audit:
+    """Every claim of every spec judged on every exchange of the recordings under ``paths``; with ``sdk_replay``,
+    each exchange of a known API also re-issued through its official SDK (in process, no network)."""
     by_id = {spec.provider.id: spec for spec in specs}
     recordings, warnings = read_all(find_recordings(list(paths)))
     result = Audit(warnings=list(warnings))
@@ -106,11 +142,17 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec]) -> Audit:
                 verdict = judge(claim, spec.provider.sdk, interaction.attempt)
                 if verdict is not None:
                     result.findings.append(Finding(claim, spec, recording, interaction, verdict, source))
+            replayed = replay(interaction) if sdk_replay else None
+            if replayed is not None:
+                result.replays.append(Replayed(api, recording, interaction, replayed, source))
     return result
 
 
-def outcome_of(finding: Finding) -> tuple[str, str]:
-    """The results-file outcome and message of a finding (known deviations fail as expected: xfail)."""
+def outcome_of(finding: Finding | Replayed) -> tuple[str, str]:
+    """The results-file outcome and message of a finding (known deviations fail as expected: xfail) or of a
+    replay (:func:`conformance.sdk_replay.judged`)."""
+    if isinstance(finding, Replayed):
+        return judged(finding.result)
     verdict = finding.verdict
     if verdict.outcome == "unknown":
         return "skip", f"unknown from this recording: {verdict.message}"
@@ -119,7 +161,9 @@ def outcome_of(finding: Finding) -> tuple[str, str]:
     return verdict.outcome, verdict.message
 
 
-def record_of(finding: Finding, outcome: str, message: str) -> Record:
+def record_of(finding: Finding | Replayed, outcome: str, message: str) -> Record:
+    if isinstance(finding, Replayed):
+        return _replay_record(finding, outcome, message)
     claim, attempt = finding.claim, finding.interaction.attempt
     return Record(
         claim=claim.id,
@@ -145,4 +189,38 @@ def record_of(finding: Finding, outcome: str, message: str) -> Record:
         evidence=finding.evidence(),
         duration_ms=0.0,
         doc_url=claim.doc.url,
+    )
+
+
+def _replay_record(replayed: Replayed, outcome: str, message: str) -> Record:
+    """A replay as a result record: no spec claim, so the claim id is ``<api>.sdk-replay`` and the field is the SDK
+    call; ``observed.sdk_replay`` holds what the SDK did (schema: ``$defs.sdk_replay``)."""
+    result = replayed.result
+    kept = facts(result)
+    return Record(
+        claim=f"{replayed.api}.sdk-replay",
+        provider=replayed.api,
+        location="sdk",
+        field=result.call,
+        status=result.outcome,
+        variant=f"sdk-replay#{replayed.interaction.index}",
+        outcome=outcome,
+        message=message,
+        testable=True,
+        observed={
+            "calls": [
+                {
+                    "label": result.call,
+                    "status": result.status,
+                    "attempts": 1,
+                    "sdk_error": kept.get("exception"),
+                }
+            ],
+            "check": "sdk_replay",
+            "sdk_replay": kept,
+        },
+        evidence=replayed.evidence(),
+        duration_ms=0.0,
+        doc_url=SDK_DOCS[result.sdk],
+        values={"sdk": result.sdk},
     )

@@ -6,15 +6,23 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from conformance.audit import Audit, audit, outcome_of, record_of
+from conformance.audit import Audit, Finding, Replayed, audit, outcome_of, record_of
 from conformance.results import Run, now
+from conformance.sdk_replay import NOT_REISSUABLE, PARSED, RAISED, SDK_FAILED
 from conformance.spec.model import Spec
 
 OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip")
+REPLAY_ORDER = (PARSED, RAISED, SDK_FAILED, NOT_REISSUABLE)
+
+
+def _cells(counter: Counter[str], order: tuple[str, ...], rename: dict[str, str] | None = None) -> str:
+    names = rename or {}
+    return ", ".join(f"{counter[o]} {names.get(o, o)}" for o in order if counter[o])
 
 
 def summary(result: Audit) -> str:
-    """One line per provider and claim: how many recorded exchanges passed, failed or could not tell."""
+    """One line per provider and claim: how many recorded exchanges passed, failed or could not tell; then what
+    the official SDKs made of the recorded answers."""
     counts: dict[tuple[str, str], Counter[str]] = {}
     for finding in result.findings:
         outcome, _ = outcome_of(finding)
@@ -29,9 +37,54 @@ def summary(result: Audit) -> str:
         if prov != provider:
             provider = prov
             lines.append(f"\n{prov}")
-        cells = ", ".join(f"{counter[o]} {'unknown' if o == 'skip' else o}" for o in OUTCOME_ORDER if counter[o])
-        lines.append(f"  {claim_id}: {cells}")
+        lines.append(f"  {claim_id}: {_cells(counter, OUTCOME_ORDER, {'skip': 'unknown'})}")
+    if result.replays:
+        lines.append("")
+        lines.extend(replay_summary(result.replays))
     return "\n".join(lines)
+
+
+def replay_summary(replays: list[Replayed]) -> list[str]:
+    """Per API and SDK call: how many recorded answers the SDK parsed, raised as its API error, failed on, or could
+    not ask for; the error fields the SDK left empty; and every failure or refusal, once per distinct reason."""
+    lines = [f"SDK replay: {len(replays)} recorded answer(s) re-issued through the official SDKs (no network)"]
+    groups: dict[tuple[str, str], list[Replayed]] = {}
+    for replayed in replays:
+        groups.setdefault((replayed.api, replayed.result.sdk), []).append(replayed)
+    for (api, sdk), group in sorted(groups.items()):
+        lines.append(f"\n{api} through the {sdk} SDK")
+        calls: dict[str, Counter[str]] = {}
+        for replayed in group:
+            calls.setdefault(replayed.result.call, Counter())[replayed.result.outcome] += 1
+        lines.extend(f"  {call}: {_cells(counter, REPLAY_ORDER)}" for call, counter in sorted(calls.items()))
+        hidden = [r.result.detail.get("not_exposed") or {} for r in group if r.result.outcome == RAISED]
+        attrs = Counter(attr for fields in hidden for attr in fields)
+        if attrs:
+            example = next(fields for fields in hidden if fields)
+            shown = ", ".join(f".{attr} ({n}x)" for attr, n in sorted(attrs.items()))
+            lines.append(f"  error fields the SDK leaves empty although the body carries them: {shown}")
+            lines.append(f"    e.g. {', '.join(f'.{attr} for {where}' for attr, where in example.items())}")
+    reasons = Counter(
+        f"{r.api} {r.result.outcome}: {_reason(r)}" for r in replays if r.result.outcome in (SDK_FAILED, NOT_REISSUABLE)
+    )
+    if reasons:
+        lines.append("\nnot re-issued, or the SDK failed:")
+        lines.extend(f"  {n}x {reason}" for reason, n in sorted(reasons.items()))
+    return lines
+
+
+def _reason(replayed: Replayed) -> str:
+    detail = replayed.result.detail
+    if detail.get("reason"):
+        return _short(str(detail["reason"]), 200)
+    text = f"{detail.get('exception')}: {_short(str(detail.get('error')), 80)}"
+    if detail.get("recorded"):
+        text += f" (it sent {detail.get('sent')} where the recording has {detail['recorded']})"
+    return text
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, strict: bool) -> int:
@@ -46,11 +99,12 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
     for line in result.unknown_hosts:
         print(f"unknown host (not audited): {line}", file=sys.stderr)
     print(summary(result))
+    judged: list[Finding | Replayed] = [*result.findings, *result.replays]
     if json_out is not None:
         run = Run(mode="imported", started=started)
-        run.records = [record_of(f, *outcome_of(f)) for f in result.findings]
+        run.records = [record_of(item, *outcome_of(item)) for item in judged]
         run.finished = now()
         run.write(json_out)
         print(f"\nwrote {json_out}")
-    failed = [f for f in result.findings if outcome_of(f)[0] == "fail"]
+    failed = [item for item in judged if outcome_of(item)[0] == "fail"]
     return 1 if strict and failed else 0

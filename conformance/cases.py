@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.audit import Finding, outcome_of
+from conformance.audit import Finding, Replayed, outcome_of
 from conformance.runner import Case, Session
 
 
@@ -26,13 +26,18 @@ async def test_claim_async(
     await conformance_session.run_async(request.node.nodeid, conformance_case)
 
 
-def test_imported(conformance_finding: Finding) -> None:
-    """One claim judged on one exchange recorded by someone else (evidence: imported)."""
+def test_imported(conformance_finding: Finding | Replayed) -> None:
+    """One claim judged on one exchange recorded by someone else (evidence: imported); or that exchange re-issued
+    through its API's official SDK and answered from the recording (``<api>.sdk-replay`` cases)."""
     outcome, message = outcome_of(conformance_finding)
-    claim = conformance_finding.claim
     where = conformance_finding.describe()
     if outcome == "skip":
         pytest.skip(f"{message} [{where}]")
+    if isinstance(conformance_finding, Replayed):
+        if outcome == "fail":
+            raise AssertionError(f"{message}\n  evidence: imported recording {where}")
+        return
+    claim = conformance_finding.claim
     if conformance_finding.verdict.outcome == "fail":
         raise AssertionError(
             f'{message}\n  evidence: imported recording {where}\n  doc: {claim.doc.url}\n  quote: "{claim.doc.quote}"'

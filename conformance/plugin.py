@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance.audit import Audit, Finding, audit, record_of
+from conformance.audit import Audit, Finding, Replayed, audit, record_of
 from conformance.config import ConfigError, load_tool_config
 from conformance.options import OptionError, add_options, resolve_settings
 from conformance.results import Run, now
@@ -82,10 +82,13 @@ def _marks(claim: Claim) -> list[pytest.MarkDecorator]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "conformance_finding" in metafunc.fixturenames:
-        findings = metafunc.config.stash[AUDIT].findings
-        metafunc.parametrize(
-            "conformance_finding", [pytest.param(f, id=f.case_id, marks=_marks(f.claim)) for f in findings]
-        )
+        result = metafunc.config.stash[AUDIT]
+        params = [pytest.param(f, id=f.case_id, marks=_marks(f.claim)) for f in result.findings]
+        params += [
+            pytest.param(r, id=r.case_id, marks=[pytest.mark.conformance, getattr(pytest.mark, marker_name(r.api))])
+            for r in result.replays
+        ]
+        metafunc.parametrize("conformance_finding", params)
         return
     if "conformance_case" not in metafunc.fixturenames:
         return
@@ -145,7 +148,7 @@ class Reporter:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.active: dict[str, Case | Finding] = {}
+        self.active: dict[str, Case | Finding | Replayed] = {}
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         callspec = getattr(item, "callspec", None)
@@ -159,7 +162,7 @@ class Reporter:
         outcome = _outcome(report) if case is not None else None
         if case is None or outcome is None:
             return
-        if isinstance(case, Finding):
+        if isinstance(case, Finding | Replayed):
             self.session.run.records.append(record_of(case, outcome, _message(report)))
         else:
             self.session.record(report.nodeid, case, outcome, _message(report))

@@ -33,6 +33,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata as importlib_metadata
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -1041,3 +1042,99 @@ def _hidden_text(detail: Mapping[str, Any]) -> str:
         return ""
     shown = ", ".join(f".{attr}={_short(detail.get(attr), 40)!r}" for attr in hidden)
     return f"; {shown} although the body carries {', '.join(hidden.values())}"
+
+
+# --- the replay as a result: outcome, message and the facts a results file keeps -----------------------------------
+
+_ERROR_TYPE_ATTR = {OPENAI_SDK: "type", ANTHROPIC_SDK: "type", GENAI_SDK: "status"}
+_ERROR_CODE_ATTR = {OPENAI_SDK: "code", ANTHROPIC_SDK: "error_code", GENAI_SDK: "code"}
+_SDK_DISTRIBUTION = {OPENAI_SDK: "openai", ANTHROPIC_SDK: "anthropic", GENAI_SDK: "google-genai"}
+SDK_DOCS = {
+    OPENAI_SDK: "https://github.com/openai/openai-python",
+    ANTHROPIC_SDK: "https://github.com/anthropics/anthropic-sdk-python",
+    GENAI_SDK: "https://github.com/googleapis/python-genai",
+}
+"""Where each SDK documents what it does with an answer (its README: parsed types, errors, streaming)."""
+
+
+def judged(result: ReplayResult) -> tuple[str, str]:
+    """The results-file outcome (pass / fail / skip) of a replay, and its message.
+
+    pass: the SDK parsed a 2xx answer, or raised its API-status error carrying the recorded status on an error
+    answer. fail: it parsed an error answer, raised on a 2xx one, reported another status, or failed on an answer
+    to the very request it sent. skip: it could not re-issue the request, or it failed on an answer recorded for a
+    different request than the one it sent (the recording cannot say what the API answers to the SDK's request)."""
+    detail, status = result.detail, result.status
+    ok = 200 <= status < 300
+    if result.outcome == NOT_REISSUABLE:
+        return "skip", result.message
+    if result.outcome == SDK_FAILED:
+        if detail.get("recorded") or detail.get("contents_match") is False:
+            return "skip", (
+                f"{result.message} — the SDK sent another request than the recorded one, so the recorded answer is "
+                "not evidence of what the API answers to the SDK"
+            )
+        return "fail", result.message
+    if result.outcome == PARSED:
+        return ("pass", result.message) if ok else ("fail", f"{result.message}, although the answer is an error")
+    if ok:
+        return "fail", f"{result.message}, although the recorded answer is a success"
+    if detail.get("status_code") != status:
+        return "fail", f"{result.message}, although the recorded status is {status}"
+    return "pass", result.message
+
+
+def facts(result: ReplayResult) -> dict[str, Any]:
+    """What a results file keeps of a replay: the SDK and its version, the call, the outcome, and either the parsed
+    object's fields, or the exception with the status code, error type and code the SDK exposes (and the body's
+    error fields it does not), or why the request could not be re-issued."""
+    detail = result.detail
+    kept: dict[str, Any] = {
+        "sdk": result.sdk,
+        "sdk_version": _version(result.sdk),
+        "call": result.call,
+        "outcome": result.outcome,
+        "recorded_status": result.status,
+        "path_matches": result.path_matches,
+    }
+    for key in _REQUEST_FACTS:
+        if detail.get(key) is not None:
+            kept[key] = detail[key]
+    if result.outcome == PARSED:
+        kept["parsed"] = {k: v for k, v in detail.items() if k not in _REQUEST_FACTS}
+    elif result.outcome == RAISED:
+        kept["exception"] = detail.get("exception")
+        kept["status_code"] = detail.get("status_code")
+        kept["error_type"] = detail.get(_ERROR_TYPE_ATTR[result.sdk])
+        kept["error_code"] = detail.get(_ERROR_CODE_ATTR[result.sdk])
+        kept["error_message"] = detail.get("api_message", detail.get("message"))
+        kept["not_exposed"] = detail.get("not_exposed") or {}
+        kept["body"] = detail.get("body")
+    elif result.outcome == SDK_FAILED:
+        kept["exception"] = detail.get("exception")
+        kept["error"] = detail.get("error")
+    else:
+        kept["reason"] = detail.get("reason")
+        if detail.get("exception"):
+            kept["exception"] = detail["exception"]
+    return kept
+
+
+_REQUEST_FACTS = (
+    "sent",
+    "recorded",
+    "requests_sent",
+    "notes",
+    "warnings",
+    "contents_match",
+    "contents_difference",
+    "contents_reencoded",
+)
+
+
+@functools.cache
+def _version(sdk: str) -> str:
+    try:
+        return importlib_metadata.version(_SDK_DISTRIBUTION[sdk])
+    except importlib_metadata.PackageNotFoundError:
+        return "not installed"

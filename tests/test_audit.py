@@ -7,14 +7,19 @@ SOURCES.md); the hand-written ones below are small inputs written to ``tmp_path`
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import socket
+from collections import Counter
 from pathlib import Path
+from urllib.parse import unquote
 
 import jsonschema
 import pytest
 
 from conformance import cli
-from conformance.audit import audit, outcome_of
+from conformance.audit import audit, outcome_of, record_of
+from conformance.recordings import Interaction, api_of, find_recordings, read_all
 from conformance.results import results_schema
 from conformance.spec.loader import load_specs
 
@@ -159,3 +164,173 @@ def test_imported_cases_run_in_pytest_with_their_evidence(pytester: pytest.Pytes
     assert records
     assert {r["evidence"]["repository"] for r in records} == {"withmartian/llm-adapters"}
     assert any(r["claim"] == "openai.request.n" for r in records)
+
+
+# --- the 52 real recordings of ../shared/realtraffic: attribution, audit and SDK replay -----------------------------
+
+REALTRAFFIC = ROOT.parent / "shared" / "realtraffic"
+REAL_ABSENT = f"{REALTRAFFIC} is absent: the real-traffic recordings are kept outside the repository"
+SDK_OF_FOLDER = {
+    "anthropic": "anthropic",
+    "anthropic-openai": "openai",
+    "gemini": "google-genai",
+    "gemini-openai": "openai",
+    "openai": "openai",
+}
+
+
+def _no_sockets(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    attempts: list[object] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args[1:] or kwargs)
+        raise OSError("network blocked by tests/test_audit.py")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    return attempts
+
+
+def _expected_replay(interaction: Interaction) -> str:
+    """What an official SDK can do with a recorded exchange, read from the recording alone (not from the replay):
+    the three kinds of request no SDK call sends (see tests/test_sdk_replay.py for why), the JSON-array streams
+    recorded without ``?alt=sse`` (which google-genai always adds, so it cannot read the recorded array), and
+    otherwise parsed for a 2xx answer, raised for an error answer."""
+    request, response = interaction.attempt.request, interaction.attempt.response
+    assert response is not None
+    body = request.json if isinstance(request.json, dict) else {}
+    inner = body.get("generateContentRequest")
+    if request.path == "/v1/complete":
+        return "not-reissuable"
+    if request.path.endswith(":countTokens") and isinstance(inner, dict) and "systemInstruction" in inner:
+        return "not-reissuable"
+    if "enum-encoding=int" in unquote(request.url):
+        return "not-reissuable"
+    if request.path.endswith(":streamGenerateContent") and "alt=sse" not in request.url and response.body[:1] == "[":
+        return "sdk-failed"
+    return "parsed" if 200 <= response.status < 300 else "raised"
+
+
+def test_every_real_file_is_attributed_to_its_folder_audited_and_replayed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not (REALTRAFFIC / "SOURCES.md").is_file():
+        pytest.skip(REAL_ABSENT)
+    attempts = _no_sockets(monkeypatch)
+    out = tmp_path / "audit.json"
+    assert cli.main(["audit", str(REALTRAFFIC), "--json", str(out), "--strict"]) == 0
+    assert capsys.readouterr().err == ""  # no warning, no unknown host
+    result = audit([REALTRAFFIC], SPECS)
+    assert attempts == []
+
+    recordings, _ = read_all([REALTRAFFIC])
+    assert len(recordings) == len(find_recordings([REALTRAFFIC])) == 52
+    exchanges = {(r.path.name, i.index): (r.path.parent.name, i) for r in recordings for i in r.interactions}
+    assert result.exchanges == len(exchanges)
+    for recording in recordings:  # the folder is the truth
+        apis = {api_of(i.attempt.request) for i in recording.interactions}
+        assert apis == {recording.path.parent.name}, recording.path
+    assert {(f.recording.path.name, f.claim.provider) for f in result.findings} <= {
+        (name, folder) for (name, _), (folder, _) in exchanges.items()
+    }
+
+    replays = {(r.recording.path.name, r.interaction.index): r for r in result.replays}
+    assert set(replays) == set(exchanges)  # every exchange of a known API went to its SDK
+    for key, (folder, interaction) in exchanges.items():
+        replayed = replays[key]
+        assert (replayed.api, replayed.result.sdk) == (folder, SDK_OF_FOLDER[folder]), key
+        assert replayed.result.outcome == _expected_replay(interaction), (key, replayed.result.message)
+    by_outcome = Counter(r.result.outcome for r in result.replays)
+    assert by_outcome == Counter(_expected_replay(i) for _, i in exchanges.values())
+    assert by_outcome == {"parsed": 35, "raised": 27, "not-reissuable": 19, "sdk-failed": 2}
+    assert all(r.result.path_matches for r in result.replays if r.result.outcome != "not-reissuable")
+
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, results_schema())
+    replay_records = [r for r in data["results"] if r["location"] == "sdk"]
+    assert len(replay_records) == len(exchanges)
+    assert Counter(r["observed"]["sdk_replay"]["outcome"] for r in replay_records) == by_outcome
+    assert {r["evidence"]["kind"] for r in replay_records} == {"imported"}
+    assert all(r["evidence"]["repository"] and r["evidence"]["license"] for r in replay_records)
+    assert Counter(r["outcome"] for r in replay_records) == {
+        "pass": by_outcome["parsed"] + by_outcome["raised"],
+        "skip": by_outcome["not-reissuable"] + by_outcome["sdk-failed"],
+    }
+
+
+def test_the_results_file_says_what_the_openai_sdk_exposes_of_a_google_error_body() -> None:
+    """Gemini's compatibility layer answers errors with a one-item list of a Google error: the openai SDK raises
+    the class that matches the status, but its .code and .type stay None."""
+    result = audit([IMPORTED / "gemini-openai"], SPECS)
+    google_errors = 0
+    for replayed in result.replays:
+        response = replayed.interaction.attempt.response
+        assert response is not None
+        record = record_of(replayed, *outcome_of(replayed))
+        jsonschema.validate(record.observed["sdk_replay"], results_schema()["$defs"]["sdk_replay"])
+        kept = record.observed["sdk_replay"]
+        assert (record.location, record.status, kept["sdk"]) == ("sdk", replayed.result.outcome, "openai")
+        if not (isinstance(response.json, list) and replayed.result.outcome == "raised"):
+            continue
+        google_errors += 1
+        error = response.json[0]["error"]
+        assert kept["status_code"] == kept["recorded_status"] == error["code"] == response.status
+        assert kept["exception"] == f"openai.{_OPENAI_ERRORS[response.status]}"
+        assert (kept["error_type"], kept["error_code"]) == (None, None)
+        assert kept["not_exposed"]["type"] == f"error.status={error['status']!r}"
+        assert record.outcome == "pass"
+    assert google_errors == 10
+    parsed = [r.result.detail for r in result.replays if r.result.outcome == "parsed"]
+    assert len(parsed) == 12
+    assert all(p["type"] in ("ChatCompletion", "Stream") and p["finish_reasons"] for p in parsed)
+
+
+_OPENAI_ERRORS = {400: "BadRequestError", 404: "NotFoundError", 429: "RateLimitError", 500: "InternalServerError"}
+
+
+def test_the_console_summary_lists_the_sdk_replay(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["audit", str(IMPORTED / "gemini-openai")]) == 0
+    out = capsys.readouterr().out
+    assert "SDK replay: 23 recorded answer(s) re-issued through the official SDKs (no network)" in out
+    assert "gemini-openai through the openai SDK" in out
+    assert re.search(r"chat\.completions\.create: \d+ parsed, \d+ raised", out)
+    assert "error fields the SDK leaves empty although the body carries them: .code" in out
+
+
+def test_an_sdk_failure_on_the_answer_to_its_own_request_fails_only_with_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cassette = vcrpy("https://api.openai.com/v1/chat/completions", CHAT, 200, completion())
+    (tmp_path / "cut.yaml").write_text(cassette.replace(json.dumps(completion()), '{"id": "chatcmpl-1", '))
+    result = audit([tmp_path], SPECS)
+    (replayed,) = result.replays
+    assert replayed.result.outcome == "sdk-failed"
+    assert outcome_of(replayed)[0] == "fail"
+    assert cli.main(["audit", str(tmp_path)]) == 0
+    assert cli.main(["audit", str(tmp_path), "--strict"]) == 1
+    assert "chat.completions.create: 1 sdk-failed" in capsys.readouterr().out
+
+
+def test_sdk_replay_cases_run_in_pytest_with_their_evidence(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    folder = pytester.path / "recordings" / "gemini-openai"
+    folder.mkdir(parents=True)
+    for name in ("*test_n__test_async*", "*test_stream__test_sync*"):
+        for path in (IMPORTED / "gemini-openai").glob(name):
+            shutil.copy(path, folder)
+    shutil.copy(IMPORTED / "SOURCES.md", pytester.path / "recordings")
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(test_imported_cases="from conformance.cases import test_imported  # noqa: F401\n")
+    out = tmp_path / "results.json"
+    result = pytester.runpytest(
+        "-m", "conformance", "-k", "sdk-replay", "--imported", "recordings", "--conformance-json", str(out), "-v"
+    )
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*test_imported?gemini-openai.sdk-replay@imported-*#0? PASSED*"])
+    records = json.loads(out.read_text())["results"]
+    jsonschema.validate(json.loads(out.read_text()), results_schema())
+    assert len(records) == 4
+    assert {r["claim"] for r in records} == {"gemini-openai.sdk-replay"}
+    assert {r["evidence"]["kind"] for r in records} == {"imported"}
+    assert {r["evidence"]["repository"] for r in records} == {"withmartian/llm-adapters"}
+    assert sorted(r["observed"]["sdk_replay"]["outcome"] for r in records) == ["parsed", "parsed", "raised", "raised"]

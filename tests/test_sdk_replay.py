@@ -24,6 +24,8 @@ from conformance.sdk_replay import (
     RAISED,
     SDK_FAILED,
     ReplayResult,
+    facts,
+    judged,
     replay,
     replay_all,
 )
@@ -354,3 +356,49 @@ def test_a_long_non_streaming_anthropic_call_is_still_sent() -> None:
     assert result is not None
     assert (result.outcome, result.detail["sent"]) == (RAISED, "POST /v1/messages")
     assert result.detail["exception"] == "anthropic.BadRequestError"
+
+
+# --- the replay as a result --------------------------------------------------------------------------------------
+
+
+def _result(outcome: str, status: int, **detail: Any) -> ReplayResult:
+    return ReplayResult("openai", "openai", "chat.completions.create", status, outcome, detail, "what happened", True)
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        pytest.param(_result(PARSED, 200, type="ChatCompletion"), "pass", id="parsed-2xx"),
+        pytest.param(_result(RAISED, 404, status_code=404), "pass", id="raised-its-status"),
+        pytest.param(_result(PARSED, 404, type="ChatCompletion"), "fail", id="parsed-an-error"),
+        pytest.param(_result(RAISED, 200, status_code=200), "fail", id="raised-on-2xx"),
+        pytest.param(_result(RAISED, 404, status_code=400), "fail", id="raised-another-status"),
+        pytest.param(_result(SDK_FAILED, 200, exception="json.JSONDecodeError", error="x"), "fail", id="sdk-failed"),
+        pytest.param(
+            _result(SDK_FAILED, 200, exception="E", error="x", sent="POST /a?alt=sse", recorded="POST /a"),
+            "skip",
+            id="sdk-failed-on-another-request",
+        ),
+        pytest.param(_result(NOT_REISSUABLE, 200, reason="no SDK call"), "skip", id="not-reissuable"),
+    ],
+)
+def test_a_replay_is_judged_by_what_the_sdk_did_with_the_recorded_status(result: ReplayResult, expected: str) -> None:
+    outcome, message = judged(result)
+    assert outcome == expected
+    assert message.startswith(result.message)
+
+
+def test_facts_name_the_exposed_error_fields_uniformly_across_sdks() -> None:
+    genai = ReplayResult(
+        "gemini", "google-genai", "models.generate_content", 404, RAISED,
+        {"exception": "google.genai.errors.ClientError", "status_code": 404, "code": 404, "status": "NOT_FOUND",
+         "message": "m", "not_exposed": {}, "body": "{}", "sent": "POST /x"},
+        "raised", True,
+    )  # fmt: skip
+    kept = facts(genai)
+    assert (kept["error_type"], kept["error_code"], kept["status_code"]) == ("NOT_FOUND", 404, 404)
+    assert kept["sdk_version"] != "not installed"
+    assert (kept["sent"], kept["outcome"], kept["recorded_status"]) == ("POST /x", RAISED, 404)
+    parsed = facts(_result(PARSED, 200, type="ChatCompletion", choices=1, sent="POST /v1/chat/completions"))
+    assert parsed["parsed"] == {"type": "ChatCompletion", "choices": 1}
+    assert "exception" not in parsed
