@@ -92,3 +92,48 @@ def write_synthetic(path: Path, n: int, providers: int = 8, seed: int = 0) -> Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(synthetic_results(n, providers, seed)), encoding="utf-8")
     return path
+
+
+def record(claim: str, outcome: str = "pass", **fields: Any) -> dict[str, Any]:
+    """One results record with sensible defaults (``provider``/``location``/``field`` read from the claim id)."""
+    provider, location, field = ([*claim.split(".", 2), "", ""])[:3]
+    base: dict[str, Any] = {
+        "claim": claim,
+        "provider": provider,
+        "location": location,
+        "field": field,
+        "status": "supported",
+        "variant": "sync",
+        "outcome": outcome,
+        "message": "",
+        "testable": True,
+        "observed": {},
+        "evidence": {"kind": "none"},
+        "duration_ms": 0.0,
+        "doc_url": "https://synthetic.invalid/docs",
+        "values": {},
+    }
+    base.update(fields)
+    return base
+
+
+def results_doc(
+    records: list[dict[str, Any]], providers: dict[str, dict[str, Any]] | None = None, mode: str = "offline"
+) -> dict[str, Any]:
+    """A results document around ``records``; ``providers`` maps id → base_url_host/model/official."""
+    names = sorted({r["provider"] for r in records})
+    default = {"base_url_host": "synthetic.invalid", "model": "synthetic", "official": True}
+    return {
+        "results_version": 1,
+        "run": {
+            "started": "2000-01-01T00:00:00+00:00",
+            "finished": "2000-01-01T00:00:01+00:00",
+            "harness": "synthetic",
+            "python": "3",
+            "platform": "synthetic",
+            "sdks": {"openai": "0"},
+            "mode": mode,
+            "providers": providers if providers is not None else {n: dict(default) for n in names},
+        },
+        "results": records,
+    }

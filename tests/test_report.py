@@ -1,0 +1,223 @@
+"""The report: results files merged into a matrix, rendered to HTML (escaped) and Markdown, from results only."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import main
+from conformance.report import ClaimDoc, ReportError, load_report, render_report
+from conformance.report.markdown import md_text
+from conformance.report.model import Bucket, Verdict
+from conformance.report.synthetic import record, results_doc, synthetic_results
+
+HOSTILE = '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned=1">'
+IMPORTED = {
+    "kind": "imported",
+    "host": "api.openai.com",
+    "official": True,
+    "file": "abc.yaml",
+    "interaction": 0,
+    "format": "vcrpy",
+    "source": "someone/project/cassettes/abc.yaml@1234567890abcdef",
+    "repository": "someone/project",
+    "path": "cassettes/abc.yaml",
+    "commit": "1234567890abcdef",
+    "license": "MIT",
+}
+GATEWAY = {"kind": "live", "host": "127.0.0.1:4000", "official": False, "request_id": None}
+
+
+def write(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def sample(tmp_path: Path) -> Path:
+    records = [
+        record("openai.request.temperature", "pass", evidence=IMPORTED, variant="imported#0"),
+        record("openai.request.temperature", "skip", message="no recording: run it live"),
+        record(
+            "openai.response.id",
+            "fail",
+            message=f"response.id was missing; came back {HOSTILE}",
+            evidence=IMPORTED,
+            observed={"calls": [{"label": "POST /v1/chat/completions", "status": 200}], "body": HOSTILE},
+        ),
+        record("openai.platform.sdk", "skip", testable=False, message="not testable: no probe for the console"),
+        record("openai.request.seed", "xfail", message="seed is ignored (known deviation)", evidence=IMPORTED),
+        record("gemini-openai.request.temperature", "pass", evidence=IMPORTED),
+        record("gemini-openai.sdk-replay", "pass", location="sdk", field="chat.completions.create"),
+    ]
+    return write(tmp_path / "results.json", results_doc(records))
+
+
+def test_records_merge_into_rows_by_statement_and_columns_by_provider(tmp_path: Path) -> None:
+    report = load_report([sample(tmp_path)])
+    assert [c.provider for c in report.columns] == ["gemini-openai", "openai"]
+    temperature = next(r for g in report.groups for r in g.rows if r.key == "request.temperature")
+    assert sorted(cell.claim for cell in temperature.cells.values()) == [
+        "gemini-openai.request.temperature",
+        "openai.request.temperature",
+    ]
+    openai = report.columns.index(next(c for c in report.columns if c.provider == "openai"))
+    assert temperature.cells[openai].verdict is Verdict.PASS  # one variant passed, the other had no evidence
+    assert [g.location for g in report.groups] == ["request", "response", "platform", "sdk"]
+
+
+def test_summary_counts_each_bucket_per_column(tmp_path: Path) -> None:
+    report = load_report([sample(tmp_path)])
+    openai = [c.provider for c in report.columns].index("openai")
+    counts = report.summary()[openai]
+    assert counts == {
+        Bucket.PASSING: 1,
+        Bucket.FAILING: 1,
+        Bucket.DEVIATION: 1,
+        Bucket.NOT_TESTABLE: 1,
+        Bucket.NO_EVIDENCE: 0,
+    }
+
+
+def test_runs_of_two_models_become_two_columns(tmp_path: Path) -> None:
+    recs = [record("openai.request.temperature", "pass", evidence=GATEWAY | {"official": True})]
+    a = write(
+        tmp_path / "a.json", results_doc(recs, {"openai": {"base_url_host": "h", "model": "m1", "official": True}})
+    )
+    b = write(
+        tmp_path / "b.json", results_doc(recs, {"openai": {"base_url_host": "h", "model": "m2", "official": True}})
+    )
+    report = load_report([a, b])
+    assert [report.column_label(i) for i in range(2)] == ["openai · m1", "openai · m2"]
+    assert len(report.runs) == 2
+
+
+def test_another_host_is_labelled_with_that_host_never_as_the_provider(tmp_path: Path) -> None:
+    providers = {"openai": {"base_url_host": "127.0.0.1:4000", "model": "m", "official": False}}
+    path = write(tmp_path / "r.json", results_doc([record("openai.request.n", "pass", evidence=GATEWAY)], providers))
+    out = render_report([path], tmp_path / "out")
+    html = out.html.read_text(encoding="utf-8")
+    assert "openai · @ 127.0.0.1:4000" in html
+    assert 'class="ev ev-host">via 127.0.0.1:4000<' in html
+    assert "(not the provider's host)" in html
+    assert "127.0.0.1:4000 (not the provider's host)" in out.markdown.read_text(encoding="utf-8")
+
+
+def test_page_is_self_contained_and_has_one_anchor_per_claim(tmp_path: Path) -> None:
+    html = render_report([sample(tmp_path)], tmp_path / "out").html.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), "nothing may load from the network"
+    assert "<link" not in html
+    assert html.count('id="claim-openai.request.temperature"') == 1
+    assert 'id="claim-openai.platform.sdk"' in html
+    assert "Content-Security-Policy" in html
+
+
+def test_recorded_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    out = render_report([sample(tmp_path)], tmp_path / "out")
+    html = out.html.read_text(encoding="utf-8")
+    assert "window.__pwned" in html  # the text is there ...
+    assert html.count("<script") == 2  # ... but only our own two script elements exist
+    assert "<img" not in html
+    assert '</script>"><img' not in html
+    markdown = out.markdown.read_text(encoding="utf-8")
+    assert "<script" not in markdown
+    assert "<img" not in markdown
+    assert "&lt;script&gt;" in markdown
+
+
+def test_a_javascript_doc_url_never_becomes_a_link(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.json", results_doc([record("openai.request.n", doc_url="javascript:alert(1)")]))
+    html = render_report([path], tmp_path / "out").html.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    assert data["cells"][0]["u"] == ""
+
+
+def test_cell_details_carry_quote_request_response_and_attribution(tmp_path: Path) -> None:
+    docs = {"openai.response.id": ClaimDoc(quote="A unique identifier for the chat completion.", deviations=("d1",))}
+    html = render_report([sample(tmp_path)], tmp_path / "out", docs).html.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    cell = next(c for c in data["cells"] if c["c"] == "openai.response.id")
+    assert cell["q"] == "A unique identifier for the chat completion."
+    assert cell["d"] == ["d1"]
+    _variant, verdict, message, sent, _values, came_back, other, evidence, _run = cell["r"][0]
+    assert (verdict, sent) == ("fail", ["POST /v1/chat/completions"])
+    assert "response.id was missing" in message
+    assert came_back[0]["status"] == 200
+    assert other["body"] == HOSTILE
+    ev = data["evidence"][evidence]
+    assert (ev["repository"], ev["license"]) == ("someone/project", "MIT")
+    assert ev["link"] == "https://github.com/someone/project/blob/1234567890abcdef/cassettes/abc.yaml"
+
+
+def test_not_testable_and_no_evidence_say_so_with_the_reason(tmp_path: Path) -> None:
+    html = render_report([sample(tmp_path)], tmp_path / "out").html.read_text(encoding="utf-8")
+    cell = re.search(r'<td[^>]*id="claim-openai.platform.sdk".*?</td>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert "∅ not testable" in cell
+    assert "no evidence" in cell
+    assert "not testable: no probe for the console" in html
+
+
+def test_summary_md_lists_the_failing_claims(tmp_path: Path) -> None:
+    markdown = render_report([sample(tmp_path)], tmp_path / "out").markdown.read_text(encoding="utf-8")
+    assert "| openai | 1 | 1 | 1 | 1 | 0 | 4 |" in markdown
+    assert "## Failing claims (1)" in markdown
+    assert "`openai.response.id`" in markdown
+    assert "response.id was missing" in markdown
+
+
+def test_md_text_neutralises_markup() -> None:
+    assert md_text("a|b [x](javascript:y) *z* <b>") == r"a\|b \[x\](javascript:y) \*z\* &lt;b&gt;"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{", "not JSON"),
+        ('{"results_version": 1}', "not a conformance results file"),
+        ('{"results_version": 9, "run": {}, "results": []}', "results_version 9"),
+        ('{"results_version": 1, "run": {}, "results": [{"claim": "x"}]}', "results[0] lacks"),
+    ],
+)
+def test_bad_results_files_are_named_with_what_to_do(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ReportError, match=re.escape(expected)) as info:
+        load_report([path])
+    assert str(path) in str(info.value)
+
+
+def test_cli_report_writes_both_files_and_exits_2_on_a_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(sample(tmp_path)), "-o", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "index.html").is_file()
+    assert (tmp_path / "out" / "summary.md").is_file()
+    assert "openai: 1 passing, 1 failing, 1 known deviations" in capsys.readouterr().out
+    assert main(["report", str(tmp_path / "missing.json"), "-o", str(tmp_path / "out")]) == 2
+    assert "no such results file" in capsys.readouterr().err
+
+
+def test_cli_report_quotes_the_docs_of_builtin_specs(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.json", results_doc([record("openai.request.temperature")]))
+    assert main(["report", str(path), "-o", str(tmp_path / "out")]) == 0
+    html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    assert data["cells"][0].get("q"), "the built-in spec's quote for openai.request.temperature"
+
+
+def test_audit_results_render(tmp_path: Path) -> None:
+    out = tmp_path / "audit.json"
+    assert main(["audit", "cassettes/imported", "--json", str(out)]) == 0
+    report = render_report([out], tmp_path / "out").report
+    assert report.runs[0].mode == "imported"
+    assert any(cell.verdict is Verdict.PASS for cell in report.cells())
+
+
+def test_ten_thousand_synthetic_results_render(tmp_path: Path) -> None:
+    path = write(tmp_path / "big.json", synthetic_results(10_000))
+    report = render_report([path], tmp_path / "out").report
+    assert report.record_count() == 10_000
+    assert sum(sum(c.values()) for c in report.summary()) == len(list(report.cells()))
