@@ -103,6 +103,7 @@ class Audit:
     warnings: list[str] = field(default_factory=list)
     unknown_hosts: list[str] = field(default_factory=list)
     exchanges: int = 0
+    unreadable: int = 0
     by_api: dict[str, int] = field(default_factory=dict)
 
 
@@ -129,8 +130,14 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
     cache: dict[Path, dict[str, Source]] = {}
     for recording in recordings:
         source = _sources_near(recording.path, cache)
+        unreadable = [i for i in recording.interactions if i.unreadable is not None]
+        if unreadable:
+            result.warnings.append(_unreadable_warning(recording, unreadable))
         for interaction in recording.interactions:
             result.exchanges += 1
+            if interaction.unreadable is not None:
+                result.unreadable += 1
+                continue
             request = interaction.attempt.request
             api = api_of(request)
             if api is None or api not in by_id:
@@ -146,6 +153,18 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
             if replayed is not None:
                 result.replays.append(Replayed(api, recording, interaction, replayed, source))
     return result
+
+
+def _unreadable_warning(recording: Recording, unreadable: list[Interaction]) -> str:
+    """One warning per file for its exchanges whose recorded answer cannot be read (they are not audited)."""
+    first = unreadable[0]
+    where = f"{recording.path}:{first.line}" if first.line is not None else str(recording.path)
+    numbers = ", ".join(str(i.index + 1) for i in unreadable)
+    why = str(first.unreadable).split(";")[0].strip()
+    return (
+        f"{where}: interaction {numbers} not audited: the recorded {why}; the file's other exchanges are audited "
+        "(re-record it with a recorder that keeps the body as text, or decode the body)"
+    )
 
 
 def outcome_of(finding: Finding | Replayed) -> tuple[str, str]:

@@ -29,8 +29,9 @@ def summary(result: Audit) -> str:
         counts.setdefault((finding.claim.provider, finding.claim.id), Counter())[outcome] += 1
     lines = [
         f"{result.exchanges} recorded exchange(s): "
-        + ", ".join(f"{api} {n}" for api, n in sorted(result.by_api.items()))
+        + (", ".join(f"{api} {n}" for api, n in sorted(result.by_api.items())) or "none of a known API")
         + (f", unknown host {len(result.unknown_hosts)}" if result.unknown_hosts else "")
+        + (f", unreadable answer {result.unreadable}" if result.unreadable else "")
     ]
     provider = None
     for (prov, claim_id), counter in sorted(counts.items()):

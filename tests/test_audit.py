@@ -6,6 +6,7 @@ SOURCES.md); the hand-written ones below are small inputs written to ``tmp_path`
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -108,6 +109,15 @@ def test_a_failing_claim_fails_only_with_strict(tmp_path: Path, capsys: pytest.C
     assert "openai.response.object: 1 fail" in capsys.readouterr().out
 
 
+def _binary_answer_then_a_good_one() -> str:
+    """Two interactions: the first answer stored as raw binary bytes (no content-encoding), the second readable."""
+    good = vcrpy("https://api.openai.com/v1/chat/completions", CHAT, 200, completion())
+    garbage = base64.b64encode(bytes(range(128, 256)) * 2).decode("ascii")
+    binary = good.replace(f"string: '{json.dumps(completion())}'", f"string: !!binary |\n        {garbage}")
+    second = good.removeprefix("interactions:\n").removesuffix("version: 1\n")
+    return binary.replace("version: 1\n", second + "version: 1\n")
+
+
 def test_bad_files_warn_and_the_others_are_still_audited(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "good.yaml").write_text(vcrpy("https://api.openai.com/v1/chat/completions", CHAT, 200, completion()))
     (tmp_path / "truncated.yaml").write_text("interactions:\n- request:\n    body: '{\n")
@@ -115,15 +125,29 @@ def test_bad_files_warn_and_the_others_are_still_audited(tmp_path: Path, capsys:
     (tmp_path / "elsewhere.yaml").write_text(
         vcrpy("https://llm.example.invalid/v1/chat/completions", CHAT, 200, completion())
     )
+    (tmp_path / "binary.yaml").write_text(_binary_answer_then_a_good_one())
+    (tmp_path / "unknown-format.yaml").write_text("log:\n  version: '1.2'\n  entries: []\n")
+    har = tmp_path / "session.har"
+    har.write_text('{"log": {"version": "1.2", "entries": []}}')
     out = tmp_path / "out.json"
-    assert cli.main(["audit", str(tmp_path), "--json", str(out)]) == 0
+    assert cli.main(["audit", str(tmp_path), str(har), "--json", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "truncated.yaml" in err
-    assert "empty.yml" in err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: ")]
+    for name, fragment in [
+        ("truncated.yaml", "invalid YAML"),
+        ("empty.yml", "empty file"),
+        ("unknown-format.yaml", "unknown recording format"),
+        ("session.har", "unknown recording format"),
+        ("binary.yaml", "interaction 1 not audited: the recorded response body is binary"),
+    ]:
+        (warning,) = [w for w in warnings if name in w]
+        assert fragment in warning, warning
+    assert len(warnings) == 5
     assert "unknown host (not audited)" in err
     assert "llm.example.invalid" in err
-    files = {r["evidence"]["file"] for r in json.loads(out.read_text())["results"]}
-    assert files == {"good.yaml"}
+    records = json.loads(out.read_text())["results"]
+    audited = {(r["evidence"]["file"], r["evidence"]["interaction"]) for r in records}
+    assert audited == {("good.yaml", 0), ("binary.yaml", 1)}
 
 
 def test_filtered_and_placeholder_headers_are_unknown_not_evidence(tmp_path: Path) -> None:
@@ -334,3 +358,34 @@ def test_sdk_replay_cases_run_in_pytest_with_their_evidence(pytester: pytest.Pyt
     assert {r["evidence"]["kind"] for r in records} == {"imported"}
     assert {r["evidence"]["repository"] for r in records} == {"withmartian/llm-adapters"}
     assert sorted(r["observed"]["sdk_replay"]["outcome"] for r in records) == ["parsed", "parsed", "raised", "raised"]
+
+
+# --- recordings it has never seen: hand-written files in other projects' layouts (tests/data, not real traffic) ------
+
+UNSEEN = Path(__file__).parent / "data" / "recordings"
+
+
+def test_recordings_in_layouts_it_has_never_seen_are_audited_and_replayed(tmp_path: Path) -> None:
+    """A pytest-recording cassette whose gzip answer is kept as ``!!binary``, and a Ruby VCR file with an
+    ASCII-8BIT ``!binary`` body: both read, attributed, judged and replayed with nothing to configure."""
+    result = audit([UNSEEN], SPECS)
+    assert (result.warnings, result.unknown_hosts, result.unreadable) == ([], [], 0)
+    assert result.by_api == {"anthropic": 1, "openai": 1}
+    assert {f.recording.format for f in result.findings} == {"vcrpy", "ruby-vcr"}
+    by_api = {r.api: r for r in result.replays}
+    openai_answer = by_api["openai"].interaction.attempt.response
+    assert openai_answer is not None
+    assert openai_answer.json["id"] == "chatcmpl-TESTDATA0001"  # the gzip bytes were decoded
+    assert "content-encoding" not in openai_answer.headers
+    assert (by_api["openai"].result.outcome, by_api["openai"].result.detail["text"]) == ("parsed", "Hi!")
+    assert (by_api["anthropic"].result.outcome, by_api["anthropic"].result.detail["text"]) == ("parsed", "Hi!")
+    outcomes = Counter((f.claim.provider, outcome_of(f)[0]) for f in result.findings)
+    assert outcomes[("openai", "pass")] >= 25
+    assert outcomes[("anthropic", "pass")] >= 15
+    assert {outcome for _, outcome in outcomes} == {"pass", "skip"}
+    out = tmp_path / "unseen.json"
+    assert cli.main(["audit", str(UNSEEN), "--json", str(out), "--strict"]) == 0
+    records = json.loads(out.read_text())["results"]
+    jsonschema.validate(json.loads(out.read_text()), results_schema())
+    assert {r["evidence"]["kind"] for r in records} == {"imported"}
+    assert not any("repository" in r["evidence"] for r in records)  # no SOURCES.md beside them: no attribution

@@ -170,6 +170,7 @@ def test_no_real_response_is_left_compressed_or_chunked(real: dict[str, Recordin
             headers = _response(interaction).headers
             assert "transfer-encoding" not in headers
             assert "content-encoding" not in headers, recording.path.name
+            assert interaction.unreadable is None, recording.path.name
 
 
 def test_r_vcr_bodies_stored_decoded_lose_their_gzip_header_with_a_note(real: dict[str, Recording]) -> None:
@@ -481,6 +482,17 @@ def test_a_body_in_an_encoding_nothing_decodes_stays_compressed_with_a_note(tmp_
     assert base64.b64decode(response.body) == base64.b64decode(BROTLI_JSON)
     assert len(interaction.notes) == 1
     assert "still zstd-compressed" in interaction.notes[0]
+    assert interaction.unreadable == interaction.notes[0]
+
+
+def test_a_raw_binary_answer_is_read_but_marked_unreadable(tmp_path: Path) -> None:
+    """Bytes that are no text and no known compression: the file is read (its other exchanges are evidence), but
+    this answer is marked so that nothing judges it."""
+    text = _vcrpy_with_response_body(f"!!binary |\n        {GARBAGE}", "identity")
+    (interaction,) = read_recording(_write(tmp_path, "binary.yaml", text)).interactions
+    assert interaction.unreadable is not None
+    assert interaction.unreadable.startswith("response body is binary, not UTF-8 text")
+    assert "\ufffd" in _response(interaction).body
 
 
 # --- malformed files: one warning each, naming file and line; the good file beside still read ------------------------

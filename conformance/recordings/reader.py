@@ -46,12 +46,15 @@ class Interaction:
     starts on (the YAML list item, or httprr's ``N M`` sizes line), so a finding can point into the file.
 
     ``notes`` says where the stored exchange differs from the file for a reason a reader should know (a body
-    the recorder had already decoded, a compression nothing here can undo)."""
+    the recorder had already decoded, a compression nothing here can undo). ``unreadable`` says why the recorded
+    response body is not the text the API sent (binary bytes, a compression nothing here decodes), or is None:
+    such an exchange is read, but is no evidence of the API's answer."""
 
     index: int
     attempt: Attempt
     line: int | None
     notes: tuple[str, ...] = ()
+    unreadable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,8 @@ def _interaction(path: Path, index: int, line: int | None, raw: RawExchange) -> 
         error=None,
         elapsed_ms=0.0,
     )
-    return Interaction(index, attempt, line, request_notes + response_notes)
+    unreadable = next((note for note in response_notes if _UNREADABLE_MARK in note), None)
+    return Interaction(index, attempt, line, request_notes + response_notes, unreadable)
 
 
 def merge_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -236,8 +240,8 @@ def decode_body(
         if decoded is None:
             kept["content-encoding"] = ", ".join(encodings[: position + 1])
             notes.append(
-                f"{what} body is still {encodings[position]}-compressed, stored as base64: nothing here can "
-                f"decode {encodings[position]!r} "
+                f"{what} body is still {encodings[position]}-compressed, stored as base64 ({_UNREADABLE_MARK}): "
+                f"nothing here can decode {encodings[position]!r} "
             )
             return base64.b64encode(data).decode("ascii"), kept, tuple(notes)
         data = decoded
@@ -246,6 +250,9 @@ def decode_body(
         kept.pop("content-length", None)
     return _as_text(data, what, notes), kept, tuple(notes)
 
+
+_UNREADABLE_MARK = "not the text the API sent"
+"""In the note of a body that could not be turned back into the text that went over the wire."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -301,7 +308,7 @@ def _as_text(data: bytes, what: str, notes: list[str]) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        notes.append(f"{what} body is not UTF-8 text; undecodable bytes were replaced")
+        notes.append(f"{what} body is binary, not UTF-8 text ({_UNREADABLE_MARK}); undecodable bytes were replaced")
         return data.decode("utf-8", errors="replace")
 
 
