@@ -145,7 +145,7 @@ def test_cell_details_carry_quote_request_response_and_attribution(tmp_path: Pat
     _variant, verdict, message, sent, _values, came_back, other, evidence, _run = cell["r"][0]
     assert (verdict, sent) == ("fail", ["POST /v1/chat/completions"])
     assert "response.id was missing" in message
-    assert came_back[0]["status"] == 200
+    assert came_back == "POST /v1/chat/completions → HTTP 200"
     assert other["body"] == HOSTILE
     ev = data["evidence"][evidence]
     assert (ev["repository"], ev["license"]) == ("someone/project", "MIT")

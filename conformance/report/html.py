@@ -22,6 +22,7 @@ import jinja2
 from conformance import __version__
 from conformance.report.model import (
     BUCKET_TITLES,
+    RANK,
     VERDICT_LABELS,
     Bucket,
     Cell,
@@ -139,23 +140,33 @@ class _Interner:
         return index
 
 
+def _call_line(call: Mapping[str, Any]) -> str:
+    """``POST /v1/messages → HTTP 200`` plus retries, the SDK's exception and anything else the call recorded."""
+    status = call.get("status")
+    line = f"{call.get('label', '')} → " + (f"HTTP {status}" if status is not None else "no response")
+    if (call.get("attempts") or 1) > 1:
+        line += f" after {call['attempts']} attempts"
+    if call.get("sdk_error"):
+        line += f"; the SDK raised {call['sdk_error']}"
+    extra = {k: v for k, v in call.items() if k not in ("label", "status", "attempts", "sdk_error") and v is not None}
+    if extra:
+        line += " " + json.dumps(extra, ensure_ascii=False, default=str, sort_keys=True)
+    return line
+
+
 def _record_data(rec: Rec, evidence: _Interner) -> list[Any]:
     data = rec.data
     observed = dict(data.get("observed") or {})
     calls = observed.pop("calls", [])
     sent = [str(c.get("label", "")) for c in calls if isinstance(c, dict)]
-    came_back = [
-        {k: v for k, v in c.items() if k != "label" and v is not None} | {"call": c.get("label", "")}
-        for c in calls
-        if isinstance(c, dict)
-    ]
+    came_back = "\n".join(_call_line(c) for c in calls if isinstance(c, dict))
     return [
         str(data.get("variant", "")),
         rec.verdict.value,
         trim(str(data.get("message", "")), MESSAGE_CHARS),
         sent,
         _dump(data.get("values"), OBSERVED_CHARS),
-        _dump(came_back, OBSERVED_CHARS),
+        trim(came_back, OBSERVED_CHARS),
         _dump(observed, OBSERVED_CHARS),
         evidence.add(rec.evidence),
         rec.run,
@@ -164,7 +175,7 @@ def _record_data(rec: Rec, evidence: _Interner) -> list[Any]:
 
 def _cell_data(report: Report, cell: Cell, evidence: _Interner) -> dict[str, Any]:
     doc = report.claim_docs.get(cell.claim)
-    records = cell.records[:RECORDS_PER_CELL]
+    records = sorted(cell.records, key=lambda r: RANK[r.verdict])[:RECORDS_PER_CELL]  # deciding records first
     item: dict[str, Any] = {
         "c": cell.claim,
         "s": cell.status,
@@ -238,7 +249,7 @@ def context(report: Report, generated: str | None = None) -> dict[str, Any]:
                     status=cell.status,
                     tokens=" ".join(cell.evidence_tokens()),
                     badges=_badges(cell),
-                    count=f"{same}/{total}" if total > 1 else "",
+                    count=f"{same} of {total} cases" if total > 1 else "",
                 )
                 cells.append(_cell_data(report, cell, evidence))
             rows.append(RowView(row=row, search=" ".join(sorted(words)).lower(), slots=slots))

@@ -110,7 +110,7 @@ VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
     Verdict.NO_EVIDENCE: ("○", "no evidence"),
     Verdict.NOT_TESTABLE: ("∅", "not testable"),
 }
-_RANK = {v: i for i, v in enumerate(Verdict)}
+RANK = {v: i for i, v in enumerate(Verdict)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +203,7 @@ class Cell:
 
     def add(self, rec: Rec) -> None:
         self.records.append(rec)
-        if self._verdict is None or _RANK[rec.verdict] < _RANK[self._verdict]:
+        if self._verdict is None or RANK[rec.verdict] < RANK[self._verdict]:
             self._verdict = rec.verdict
 
     @property

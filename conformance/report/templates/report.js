@@ -166,8 +166,9 @@
       apply();
     }
     var d = td.querySelector("details");
+    if (d && !d.hasAttribute("data-filled")) fill(d);
     if (d && !d.open) d.open = true;
-    td.scrollIntoView({ block: "center" });
+    td.scrollIntoView({ block: "start" });
   }
   window.addEventListener("hashchange", reveal);
   apply();
