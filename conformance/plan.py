@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from conformance.probes import anthropic_jobs as ajobs
 from conformance.probes import anthropic_native as anth
 from conformance.probes import gemini_native as gem
 from conformance.probes import openai_compat as oai
+from conformance.probes import openai_jobs as jobs
 from conformance.probes.base import Observation, ProbeContext
 from conformance.spec.model import Claim, Location, Sdk, Status
 from conformance.values import OPENAI_FIELD_VALUES
@@ -89,8 +91,46 @@ def _error_probe(claim: Claim, wrong_key: SyncProbe, unknown_model: SyncProbe, i
     return Untestable("no probe provokes this error yet")
 
 
+_FINISHED_BATCH_FIELDS = frozenset({"output_file_id", "error_file_id"})
+_NO_DOWNLOADABLE_FILE = (
+    "a download needs a file this layer holds, and the only way to make one here, upload, is documented as "
+    "unsupported; a made-up id gets a 404 whether or not download works"
+)
+
+
+def _openai_batch_field(claim: Claim) -> Plan | None:
+    """Batch create fields (input_file_id, completion_window, endpoint): sent, and echoed by the batch object."""
+    if claim.field not in ("input_file_id", "completion_window", "endpoint"):
+        return None
+    probe = jobs.embeddings_batch if claim.field == "endpoint" and "embeddings" in claim.id else jobs.batch
+    return _one(probe, "batch_field_echoed")
+
+
+def _openai_job_endpoint(claim: Claim) -> Plan | None:
+    """Image generation, files and batches (their claims carry the ``expensive`` marker where they cost money)."""
+    method, _, path = claim.field.partition(" ")
+    path = path.rstrip("/")
+    if method == "POST" and path.endswith("/images/generations"):
+        return _one(jobs.image, "image_generated")
+    if method == "POST" and path.endswith("/batches"):
+        return _one(jobs.batch, "batch_created")
+    if method == "GET" and path.endswith("/batches/{batch_id}"):
+        return _one(jobs.batch, "batch_retrieved")
+    if method == "POST" and path.endswith("/files"):
+        not_served = claim.status is Status.UNSUPPORTED
+        return _one(jobs.file_upload, "endpoint_not_served" if not_served else "file_uploaded")
+    if method == "GET" and path.endswith("/content") and "/files/" in path and claim.status is Status.UNSUPPORTED:
+        return Untestable(_NO_DOWNLOADABLE_FILE)
+    return None
+
+
 def _openai_request(claim: Claim) -> Plan:
     field, status = claim.field, claim.status
+    batch_field = _openai_batch_field(claim)
+    if batch_field is not None:
+        return batch_field
+    if field == "response_format" and ".images." in claim.id:
+        return _one(jobs.image, "image_b64_json")
     if status is Status.EXCLUSIVE:
         return _one(oai.exclusive, "exclusive_rejected")
     if status is Status.MAPPED and field == "reasoning_effort":
@@ -176,6 +216,10 @@ def _openai(claim: Claim) -> Plan:
         check = _RESPONSE_CHECK.get(status)
         if check is None:
             return Untestable(f"status {status.value} of a response field has no check yet")
+        if field in _FINISHED_BATCH_FIELDS:
+            return Untestable(
+                f"{field} is set on a finished batch only, which takes up to 24 h; no probe waits that long"
+            )
         if "tool_calls" in field:
             return _one(oai.tools, check)
         if field.startswith("data[]") or field.startswith("data."):
@@ -220,7 +264,8 @@ def _openai(claim: Claim) -> Plan:
             return _one(oai.models_retrieve, "endpoint_ok")
         if path.endswith("embeddings"):
             return _one(oai.embeddings, "endpoint_ok")
-        return Untestable(f"no probe for {field} yet (image generation, batches and files are not probed)")
+        job = _openai_job_endpoint(claim)
+        return job if job is not None else Untestable(f"no probe for {field} yet")
     if loc is Location.BEHAVIOR:
         if "hoisting" in claim.id:
             return _one(oai.system_hoisting, "system_hoisting")
@@ -236,6 +281,32 @@ def _openai(claim: Claim) -> Plan:
     return Untestable(_NOT_OBSERVABLE.get(loc, f"no probe for location {loc.value}"))
 
 
+_ANTHROPIC_JOB_ENDPOINTS: dict[str, tuple[SyncProbe, str]] = {
+    "POST /v1/messages/batches": (ajobs.batch, "batch_created"),
+    "POST /v1/files": (ajobs.file_upload, "file_uploaded"),
+    "GET /v1/files": (ajobs.file_list, "listed"),
+    "POST /v1/skills": (ajobs.skill_create, "skill_created"),
+    "GET /v1/skills": (ajobs.skill_list, "listed"),
+    "https://api.anthropic.com": (anth.basic, "endpoint_ok"),
+}
+"""The native API's other endpoints; batches and uploads carry the ``expensive`` marker in the spec."""
+
+
+def _anthropic_size_limit(claim: Claim) -> Plan:
+    """A body just over the documented limit of the claim's endpoint(s), streamed: the documented 413."""
+    field = claim.field
+    if field == "POST /v1/messages/batches":
+        return _one(ajobs.oversized_batch, "too_large")
+    if field == "POST /v1/files":
+        return _one(ajobs.oversized_file, "too_large")
+    if field.startswith("POST /v1/messages"):
+        variants = [Variant("sync", "too_large", probe=anth.oversized)]
+        if "count_tokens" in field:
+            variants.append(Variant("count_tokens", "too_large", probe=anth.oversized_count_tokens))
+        return variants
+    return Untestable(f"no probe sends an oversized body to {field} yet")
+
+
 def _anthropic(claim: Claim) -> Plan:
     loc, field, status = claim.location, claim.field, claim.status
     if loc is Location.ENDPOINT:
@@ -245,7 +316,9 @@ def _anthropic(claim: Claim) -> Plan:
             return _one(anth.count_tokens, "endpoint_ok")
         if field == "GET /v1/models":
             return _one(anth.models_list, "endpoint_ok")
-        return Untestable(f"no probe for {field} yet (batches, files and skills are not probed)")
+        if field in _ANTHROPIC_JOB_ENDPOINTS:
+            return _one(*_ANTHROPIC_JOB_ENDPOINTS[field])
+        return Untestable(f"no probe for {field} yet")
     if loc is Location.REQUEST_HEADER and status is Status.REQUIRED:
         return _one(anth.without_header, "required")
     if loc is Location.REQUEST:
@@ -270,8 +343,8 @@ def _anthropic(claim: Claim) -> Plan:
         return _one(anth.oversized, "error_shape")
     if loc is Location.ERROR:
         return _error_probe(claim, anth.wrong_key, anth.unknown_model, None)
-    if loc is Location.LIMIT and claim.params.get("unit") == "bytes" and field.startswith("POST /v1/messages"):
-        return _one(anth.oversized, "error_shape")
+    if loc is Location.LIMIT and claim.params.get("unit") == "bytes":
+        return _anthropic_size_limit(claim)
     if loc is Location.BEHAVIOR and field == "prompt_caching":
         return _one(anth.prompt_caching, "accepted")
     if loc is Location.AUTH and field == "x-api-key":

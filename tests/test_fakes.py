@@ -9,7 +9,7 @@ import copy
 import json
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -707,22 +707,129 @@ def _gemini_battery() -> list[Request]:
     ]  # fmt: skip
 
 
-BATTERIES = {
-    "openai": lambda: _openai_battery("openai"),
-    "anthropic-openai": lambda: _openai_battery("anthropic-openai"),
-    "gemini-openai": lambda: _openai_battery("gemini-openai"),
-    "anthropic": _anthropic_battery,
-    "gemini": _gemini_battery,
+# --- the job endpoints: steps that need an earlier answer (an uploaded file's id, a created batch's id) ----------
+
+Step = Callable[[FakeServer], list[Reply]]
+"""A battery step over several requests, each built from the answers before it."""
+
+
+def _multipart(headers: dict[str, str], fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> Request:
+    """A multipart Request (path set by the caller): form fields, then (field, filename, bytes) file parts."""
+    boundary = "fake-boundary"
+    chunks = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ]
+    for name, filename, data in files:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        chunks.append(head.encode() + b"Content-Type: text/plain\r\n\r\n" + data + b"\r\n")
+    raw = b"".join(chunks) + f"--{boundary}--\r\n".encode()
+    content_type = f"multipart/form-data; boundary={boundary}"
+    return Request("POST", "", {}, {**headers, "content-type": content_type}, None, len(raw), raw)
+
+
+def _at(request: Request, path: str, size: int | None = None) -> Request:
+    request.path = path
+    if size is not None:
+        request.size = size
+    return request
+
+
+def _id(reply: Reply, key: str = "id") -> str:
+    value = reply.body.get(key) if isinstance(reply.body, dict) else None
+    return str(value) if value else "none"
+
+
+def _openai_job_steps(flavor: str) -> list[Request | Step]:
+    root, model = FLAVORS[flavor].root, MODELS[flavor]
+    auth = {"authorization": "Bearer sk-fake", "content-type": "application/json"}
+    image_model = "imagen-3.0-generate-002" if flavor == "gemini-openai" else "gpt-image-1-mini"
+    image = {"model": image_model, "prompt": "A red dot.", "n": 1, "response_format": "b64_json"}
+
+    def line(endpoint: str) -> bytes:
+        body = (
+            {"model": model, "input": "x"}
+            if endpoint.endswith("embeddings")
+            else {"model": model, "messages": ask("x")}
+        )
+        return json.dumps({"custom_id": "c1", "method": "POST", "url": endpoint, "body": body}).encode() + b"\n"
+
+    def upload(server: FakeServer, data: bytes) -> tuple[list[Reply], str]:
+        if flavor != "gemini-openai":
+            reply = server.handle(
+                _at(_multipart(auth, {"purpose": "batch"}, [("file", "b.jsonl", data)]), root + "files")
+            )
+            return [reply], _id(reply)
+        start = {
+            "x-goog-api-key": "k",
+            "x-goog-upload-protocol": "resumable",
+            "x-goog-upload-command": "start",
+            "host": "h",
+        }
+        first = server.handle(Request("POST", "/upload/v1beta/files", {}, start, {"file": {"mime_type": "jsonl"}}))
+        upload_id = first.headers.get("x-goog-upload-url", "upload_id=none").rsplit("upload_id=", 1)[-1]
+        finish = {**start, "x-goog-upload-command": "upload, finalize"}
+        second = server.handle(
+            Request("POST", "/upload/v1beta/files", {"upload_id": upload_id}, finish, None, len(data), data)
+        )
+        return [first, second], _id(Reply(body=(second.body or {}).get("file")), "name")
+
+    def batch(endpoint: str, window: str = "24h") -> Step:
+        def step(server: FakeServer) -> list[Reply]:
+            replies, file_id = upload(server, line(endpoint))
+            body = {"input_file_id": file_id, "endpoint": endpoint, "completion_window": window}
+            created = server.handle(Request("POST", root + "batches", {}, auth, body))
+            return [*replies, created, server.handle(Request("GET", f"{root}batches/{_id(created)}", {}, auth))]
+
+        return step
+
+    return [
+        Request("POST", root + "images/generations", {}, auth, image),
+        _at(_multipart(auth, {"purpose": "batch"}, [("file", "b.jsonl", line("/v1/chat/completions"))]), root + "files"),
+        batch("/v1/chat/completions"), batch("/v1/embeddings"), batch("/v1/chat/completions", "48h"),
+    ]  # fmt: skip
+
+
+def _anthropic_job_steps() -> list[Request | Step]:
+    files = {**ANTHROPIC_HEADERS, "anthropic-beta": "files-api-2025-04-14"}
+    skills = {**ANTHROPIC_HEADERS, "anthropic-beta": "skills-2025-10-02"}
+    params = {"model": "claude-haiku-4-5", "max_tokens": 16, "messages": ask("x")}
+    skill_md = b"---\nname: probe\ndescription: d\n---\nSay OK.\n"
+
+    def batch(server: FakeServer) -> list[Reply]:
+        body = {"requests": [{"custom_id": "c1", "params": params}]}
+        created = server.handle(Request("POST", "/v1/messages/batches", {}, ANTHROPIC_HEADERS, body))
+        return [created, server.handle(Request("GET", f"/v1/messages/batches/{_id(created)}", {}, ANTHROPIC_HEADERS))]
+
+    return [
+        batch,
+        _at(_multipart(files, {}, [("file", "a.txt", b"hello")]), "/v1/files"),
+        Request("GET", "/v1/files", {}, files),
+        _at(_multipart(skills, {"display_name": "probe"}, [("files[]", "probe/SKILL.md", skill_md)]), "/v1/skills"),
+        Request("GET", "/v1/skills", {}, skills),
+        Request("POST", "/v1/messages/batches", {}, ANTHROPIC_HEADERS, {"requests": [{"custom_id": "c", "params": params}]}, 257 << 20),
+        _at(_multipart(files, {}, [("file", "big.txt", b"a")]), "/v1/files", 501 << 20),
+    ]  # fmt: skip
+
+
+BATTERIES: dict[str, Callable[[], list[Request | Step]]] = {
+    "openai": lambda: [*_openai_battery("openai"), *_openai_job_steps("openai")],
+    "anthropic-openai": lambda: list(_openai_battery("anthropic-openai")),
+    "gemini-openai": lambda: [*_openai_battery("gemini-openai"), *_openai_job_steps("gemini-openai")],
+    "anthropic": lambda: [*_anthropic_battery(), *_anthropic_job_steps()],
+    "gemini": lambda: list(_gemini_battery()),
 }
 VOLATILE = re.compile(r'[0-9a-f]{12}|"created": \d+')
 
 
-def _snapshot(server: FakeServer, battery: list[Request]) -> list[str]:
+def _snapshot(server: FakeServer, battery: list[Request | Step]) -> list[str]:
     def seen(reply: Reply) -> str:
         data = {"status": reply.status, "headers": reply.headers, "body": reply.body, "events": reply.events}
         return VOLATILE.sub("#", json.dumps(data, sort_keys=True))
 
-    return [seen(server.handle(copy.deepcopy(request))) for request in battery]
+    def replies(step: Request | Step) -> list[Reply]:
+        return [server.handle(copy.deepcopy(step))] if isinstance(step, Request) else step(server)
+
+    return [seen(reply) for step in battery for reply in replies(step)]
 
 
 @pytest.mark.parametrize("flavor", sorted(FLAVORS))

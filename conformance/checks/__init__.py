@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from conformance.checks import behavior, effects, errors, fields, headers, usage
+from conformance.checks import behavior, effects, errors, fields, headers, jobs, usage
 from conformance.checks.registry import CHECKS, ConformanceFailure, register
 
-__all__ = ["CHECKS", "ConformanceFailure", "behavior", "effects", "errors", "fields", "headers", "register", "usage"]
+__all__ = [
+    "CHECKS",
+    "ConformanceFailure",
+    "behavior",
+    "effects",
+    "errors",
+    "fields",
+    "headers",
+    "jobs",
+    "register",
+    "usage",
+]

@@ -59,3 +59,17 @@ def error_shape(claim: Claim, obs: Observation) -> None:
     for key in ("type", "code"):
         if key in claim.params and error.get(key) != claim.params[key]:
             fail(f"error.{key} should be {claim.params[key]!r}, got {error.get(key)!r}")
+
+
+@register("too_large")
+def too_large(claim: Claim, obs: Observation) -> None:
+    """A body over a documented size limit is refused in the error shape, with the limit's status and type."""
+    error_shape(claim, obs)
+    response = obs.main.response
+    assert response is not None
+    expected = claim.params.get("error_type") or claim.params.get("type")
+    error = response.json.get("error", {}) if isinstance(response.json, dict) else {}
+    if expected and error.get("type") != expected:
+        fail(
+            f"a {obs.values.get('body_bytes')}-byte body: error.type should be {expected!r}, got {error.get('type')!r}"
+        )

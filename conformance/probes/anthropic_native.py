@@ -7,6 +7,8 @@ from typing import Any
 from conformance.probes import prompts
 from conformance.probes.base import Observation, ProbeContext
 from conformance.probes.clients import anthropic_async_client, anthropic_client, perform, perform_async, raw_request
+from conformance.probes.oversized import PADDING_MARK, json_over
+from conformance.probes.oversized import send as send_padded
 from conformance.spec.model import Claim
 
 SMALL = 16
@@ -58,14 +60,27 @@ def prompt_caching(ctx: ProbeContext, claim: Claim) -> Observation:
 
 
 def oversized(ctx: ProbeContext, claim: Claim) -> Observation:
-    """A raw Messages request just over the documented body limit (``params.max`` bytes, 32 MB by default)."""
+    """A Messages request just over the documented body limit (``params.max`` bytes, 32 MB by default), streamed."""
     limit = int(claim.params.get("max", 32 * 1024 * 1024))
-    padding = "a" * (limit + 64 * 1024)
-    body = {"model": ctx.model, "max_tokens": SMALL, "messages": [{"role": "user", "content": padding}]}
-    headers = {"x-api-key": ctx.api_key, "anthropic-version": VERSION, "content-type": "application/json"}
-    call = raw_request(ctx, "POST", ctx.base_url.rstrip("/") + "/v1/messages", headers=headers, json_body=body)
-    call.label = "oversized"
-    return Observation([call], values={"body_bytes": len(padding)})
+    template = {"model": ctx.model, "max_tokens": SMALL, "messages": [{"role": "user", "content": PADDING_MARK}]}
+    body = json_over(limit, template)
+    call = send_padded(ctx, "oversized", ctx.base_url.rstrip("/") + "/v1/messages", native_headers(ctx), body)
+    return Observation([call], values={"body_bytes": body.size})
+
+
+def oversized_count_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A count_tokens request just over the same documented body limit, streamed."""
+    limit = int(claim.params.get("max", 32 * 1024 * 1024))
+    body = json_over(limit, {"model": ctx.model, "messages": [{"role": "user", "content": PADDING_MARK}]})
+    url = ctx.base_url.rstrip("/") + "/v1/messages/count_tokens"
+    return Observation(
+        [send_padded(ctx, "oversized", url, native_headers(ctx), body)], values={"body_bytes": body.size}
+    )
+
+
+def native_headers(ctx: ProbeContext) -> dict[str, str]:
+    """The documented headers of a raw native request (key, version, JSON)."""
+    return {"x-api-key": ctx.api_key, "anthropic-version": VERSION, "content-type": "application/json"}
 
 
 def system(ctx: ProbeContext, claim: Claim) -> Observation:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import anthropic_jobs
 from .faults import (
     MALFORMED,
     Config,
@@ -46,13 +47,15 @@ def config() -> Config:
     return Config(
         flavor="anthropic",
         models=("claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-1"),
-        routes={"messages", "count_tokens", "models"},
+        routes={"messages", "count_tokens", "models", "batches", "batch", "batch-cancel", "files", "files-list"}
+        | {"file-delete", "skills", "skills-list", "skill-version-delete", "skill-delete"},
         effects={"max_tokens", "stop", "system", "thinking", "stream"},
         checks={"key", "model", "model-prefix", "min-tokens", "size"},
         required_headers={"x-api-key", "anthropic-version", "content-type"},
         headers={"request-id": "req_{id}", "anthropic-organization-id": "00000000-0000-4000-8000-00000000f4ce"},
         model_prefixes=("claude-",),
         max_body=32 * 1024 * 1024,
+        max_bodies=dict(anthropic_jobs.SIZE_LIMITS),
     )
 
 
@@ -80,6 +83,9 @@ def app(cfg: Config, req: Request) -> Reply:
         if req.method == "GET" and model_path and "models" in cfg.routes:
             check_model(cfg, model_path.group(1))
             return Reply(body=_model(model_path.group(1)), kind="model")
+        job = anthropic_jobs.route(req)
+        if job is not None and job[0] in cfg.routes:
+            return anthropic_jobs.answer(cfg, job[0], job[1], req, lambda params: _batch_params(cfg, params))
         raise Problem(404, f"Not found: {req.method} {req.path}")
     except Problem as p:
         return error(p)
@@ -143,6 +149,11 @@ def _request(cfg: Config, req: Request, mandatory: tuple[str, ...]) -> tuple[dic
     prompt.max_tokens = data.get("max_tokens") if "max_tokens" in cfg.effects else None
     prompt.stop = tuple(data.get("stop_sequences") or ()) if "stop" in cfg.effects else ()
     return data, prompt
+
+
+def _batch_params(cfg: Config, params: Any) -> None:
+    """One batch request's params, checked as POST /v1/messages checks its body."""
+    _request(cfg, Request("POST", "/v1/messages", body=params), ("model", "max_tokens", "messages"))
 
 
 def _thinking(data: dict[str, Any]) -> bool:
@@ -253,6 +264,13 @@ FAULTS: dict[str, Fault] = {
     "header.anthropic-organization-id": header("anthropic-organization-id"),
     "limit.request-size-standard": check("size"),
     "error.request_too_large": check("size"),
+    "limit.request-size-batches": check("size"),
+    "limit.request-size-files": check("size"),
+    "endpoint.post-v1-messages-batches": routes_off("batches"),
+    "endpoint.post-v1-files": routes_off("files"),
+    "endpoint.get-v1-files": routes_off("files-list"),
+    "endpoint.post-v1-skills": routes_off("skills"),
+    "endpoint.get-v1-skills": routes_off("skills-list"),
 }
 """Claim-id suffix -> fault, for every claim of specs/anthropic.yaml that this fake implements."""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .server import Reply, Request
+from .store import Store
 
 BAD_KEY = "invalid-key-for-conformance"
 UNKNOWN_MODEL = "no-such-model-conformance"
@@ -99,6 +100,8 @@ class Config:
     known_fields: frozenset[str] = frozenset()  # chat request fields, for the unknown-fields check
     drop_parts: frozenset[str] = frozenset()  # content part types removed before the model sees them
     max_body: int | None = None
+    max_bodies: dict[str, int] = field(default_factory=dict)  # path -> its own body limit (instead of max_body)
+    store: Store = field(default_factory=Store)  # files, batches and skills the job endpoints created
     extras: bool = False  # OpenAI's own response extras (refusal, logprobs, service_tier, usage details ...)
     thinking_out: bool = False  # thinking text comes back (OpenAI shape: message.reasoning_content)
 
@@ -156,8 +159,9 @@ def api_key(req: Request) -> str | None:
 
 def gate(cfg: Config, req: Request) -> None:
     """Body size, required and refused headers, the wrong key: before any routing."""
-    if "size" in cfg.checks and cfg.max_body is not None and req.size > cfg.max_body:
-        raise Problem(413, f"Request exceeds the maximum allowed number of bytes ({cfg.max_body})")
+    max_body = cfg.max_bodies.get(req.path, cfg.max_body)
+    if "size" in cfg.checks and max_body is not None and req.size > max_body:
+        raise Problem(413, f"Request exceeds the maximum allowed number of bytes ({max_body})")
     for name in sorted(cfg.required_headers):
         if name == "content-type" and req.method != "POST":
             continue
@@ -265,6 +269,11 @@ def check(name: str) -> Fault:
 
 def routes_off(*names: str) -> Fault:
     return Fault(config=lambda cfg: cfg.routes.difference_update(names))
+
+
+def routes_on(*names: str) -> Fault:
+    """Serve endpoints the docs say are not served."""
+    return Fault(config=lambda cfg: cfg.routes.update(names))
 
 
 def header_optional(name: str) -> Fault:

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from . import openai_jobs
 from .faults import (
     GEMINI_MODELS,
     MALFORMED,
@@ -39,6 +40,7 @@ from .faults import (
     refuse,
     reply_edit,
     routes_off,
+    routes_on,
     thinking_out,
 )
 from .model import Answer, Prompt, embedding, respond, words
@@ -74,7 +76,7 @@ def openai_config() -> Config:
     return Config(
         flavor="openai",
         models=("gpt-4o-mini", "gpt-4o", "gpt-4o-audio-preview", "o4-mini", "text-embedding-3-small"),
-        routes={"chat", "models", "model", "embeddings"},
+        routes={"chat", "models", "model", "embeddings", "images", "files", "file-delete", "batches", "batch"},
         effects=set(EFFECTS | {"logprobs", "response_format"}),
         checks={"key", "model", "min-tokens", "unknown-fields"},
         required={"model", "messages", "tools[].function.name"},
@@ -123,8 +125,8 @@ def anthropic_openai_config() -> Config:
 def gemini_openai_config() -> Config:
     return Config(
         flavor="gemini-openai",
-        models=GEMINI_MODELS,
-        routes={"chat", "chat-v1beta", "models", "model", "embeddings"},
+        models=(*GEMINI_MODELS, "imagen-3.0-generate-002"),  # the image model of the documented example
+        routes={"chat", "chat-v1beta", "models", "model", "embeddings", "images", "batches", "batch", "native-upload"},
         effects=set(EFFECTS | {"response_format", "include_thoughts"}),
         checks={"key", "model", "model-prefix", "min-tokens", "exclusive"},
         required={"model", "messages"},
@@ -147,7 +149,12 @@ def error(p: Problem) -> Reply:
 
 def app(cfg: Config, req: Request) -> Reply:
     try:
+        if req.path == openai_jobs.NATIVE_UPLOAD and "native-upload" in cfg.routes:
+            return openai_jobs.native_upload(cfg, req)
         gate(cfg, req)
+        job = openai_jobs.route(ROOTS[cfg.flavor], req)
+        if job is not None and job[0] in cfg.routes:
+            return openai_jobs.answer(cfg, job[0], job[1], req)
         route, arg = _route(cfg, req)
         if route in ("chat", "chat-v1beta"):
             return _chat(cfg, req)
@@ -565,6 +572,10 @@ OPENAI_FAULTS = pick(
     error.body error.bad-request error.invalid-api-key error.not-found
     endpoint.post-v1-chat-completions endpoint.get-v1-models endpoint.get-v1-models-model endpoint.post-v1-embeddings""",
 ) | {
+    "endpoint.post-v1-images-generations": routes_off("images"),
+    "endpoint.post-v1-files": routes_off("files"),
+    "endpoint.post-v1-batches": routes_off("batches"),
+    "endpoint.get-v1-batches-batch_id": routes_off("batch"),
     "request_header.authorization": header_optional("authorization"),
     "response.choices.message.audio": body("choices[].message.audio"),  # only ever removed: OpenAI sends it on request
 }
@@ -609,6 +620,14 @@ GEMINI_OPENAI_FAULTS = pick(
     "request.reasoning_effort.gemini-2-5": refuse("reasoning_effort", models="gemini-2.5-*"),
     "request.reasoning_effort.none": refuse("reasoning_effort", value="none", models="gemini-2.5-flash*"),
     "request.reasoning_effort.exclusive": check("exclusive"),
+    "endpoint.post-images-generations": routes_off("images"),
+    "request.images.response_format": body("data[].b64_json", kinds={"images"}),
+    "endpoint.post-batches": routes_off("batches"),
+    "endpoint.get-batches-batch_id": routes_off("batch"),
+    "endpoint.post-files": routes_on("files"),
+    "request.input_file_id": routes_off("native-upload"),
+    "request.completion_window": refuse("completion_window"),
+    "request.endpoint.v1-embeddings": refuse("endpoint", value="/v1/embeddings"),
     "request.extra_body.google.thinking_config": refuse("extra_body.google.thinking_config", "google.thinking_config"),
     "request.extra_body.google.thinking_config.include_thoughts": effect("include_thoughts"),
     "request.extra_body.google.thinking_config.thinking_budget": refuse(

@@ -37,8 +37,14 @@ class Request:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     body: Any = None  # the parsed JSON body; None when absent or not JSON
-    size: int = 0  # bytes in the body
+    size: int = 0  # bytes in the body (its content-length; the bytes themselves are dropped above READ_LIMIT)
+    raw: bytes = b""  # the body as sent (multipart uploads, JSONL); empty above READ_LIMIT
 
+
+READ_LIMIT = 8 * 1024 * 1024
+"""Bodies larger than this (the over-limit probes' 32 MB to 500 MB) are judged by their content-length alone:
+their bytes are read off the socket in blocks and dropped, never held, so the client gets its answer cleanly."""
+DRAIN_BLOCK = 1024 * 1024
 
 SseEvent = tuple[str | None, Any]
 """One server-sent event: its ``event:`` name (or None) and its data (JSON-encoded unless it is a str)."""
@@ -70,7 +76,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.rfile.read(length) if 0 < length <= READ_LIMIT else b""
+        if length > READ_LIMIT:
+            self._drain(length)
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -81,13 +89,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         with owner.lock:
             owner.requests.append(Recorded(self.command, self.path, headers, body))
         query = dict(parse_qsl(split.query))
-        request = Request(self.command, split.path, query, dict(headers), copy.deepcopy(body), len(raw))
+        request = Request(self.command, split.path, query, dict(headers), copy.deepcopy(body), length, raw)
         try:
             reply = owner.handler(request)
         except Exception:  # a bug in a fake: answer 500 and keep it for the test to see
             owner.errors.append(traceback.format_exc())
             reply = Reply(500, {"error": {"message": "fake server crashed", "type": "server_error"}}, kind="error")
         self._write(reply)
+
+    def _drain(self, length: int) -> None:
+        """Read ``length`` body bytes off the socket without keeping them."""
+        left = length
+        while left > 0:
+            block = self.rfile.read(min(left, DRAIN_BLOCK))
+            if not block:
+                return
+            left -= len(block)
 
     def _write(self, reply: Reply) -> None:
         self.send_response(reply.status)
