@@ -1,10 +1,12 @@
-"""Sessions: tests, lint, typecheck, specs, conformance (the README's main job, offline), record (live)."""
+"""Sessions: tests, lint, typecheck, specs, conformance (the README's main job, offline), report, record (live)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import nox
+from nox.command import CommandFailed
 
 nox.options.sessions = ["specs", "lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
@@ -45,13 +47,37 @@ def specs(session: nox.Session) -> None:
     session.run("conformance", "lint")
 
 
+RESULTS = "reports/results.json"
+
+
 @nox.session
 def conformance(session: nox.Session) -> None:
-    """The main job, offline: lint the specs, list the claims, run the conformance cases."""
+    """The main job, offline: lint the specs, list the claims, run the conformance cases, render the report."""
     _install(session)
     session.run("conformance", "lint")
     session.run("conformance", "specs")
-    session.run("pytest", "-m", "conformance", "--conformance-json", "reports/results.json", *session.posargs)
+    failed: CommandFailed | None = None
+    try:
+        session.run("pytest", "-m", "conformance", "--conformance-json", RESULTS, *session.posargs)
+    except CommandFailed as exc:  # exit 1: some claim failed; render the report first, then fail the session
+        if exc.return_code != 1:
+            raise
+        failed = exc
+    session.run("conformance", "report", RESULTS, "-o", "reports")
+    if failed is not None:
+        session.error("conformance cases failed (pytest exit 1): reports/summary.md and reports/index.html show which")
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """reports/index.html and reports/summary.md from the latest results (or from the files after --)."""
+    _install(session)
+    results = session.posargs or [RESULTS]
+    if not session.posargs and not Path(RESULTS).is_file():
+        session.error(
+            f"no {RESULTS} yet: run `nox -s conformance` first, or pass results files: nox -s report -- FILE..."
+        )
+    session.run("conformance", "report", *results, "-o", "reports")
 
 
 KEY_VARS = {
