@@ -175,3 +175,26 @@ def test_an_unreachable_server_is_an_error_not_a_failure(tmp_path: Path) -> None
     assert [r["outcome"] for r in records] == ["error"]
     assert "could not reach" in records[0]["message"]
     assert records[0]["evidence"]["kind"] == "none"
+
+
+EXPENSIVE_JOBS = "batches or files or skills or images or input_file_id or completion_window or request-size"
+
+
+@pytest.mark.parametrize("flavor", ["anthropic", "gemini-openai", "openai"])
+def test_expensive_job_cases_run_only_with_the_opt_in_and_pass_on_the_faithful_fake(
+    flavor: str, tmp_path: Path
+) -> None:
+    """Through the command line: skipped with the opt-in hint by default, passing with --conformance-expensive."""
+    expensive = {c.id for c in SPECS[flavor].claims if "expensive" in c.markers}
+    default_out, opted_out = tmp_path / "default.json", tmp_path / "opted.json"
+    with FakeServer(flavor) as server:
+        default = run_plugin(flavor, server.base_url, default_out, "-k", EXPENSIVE_JOBS)
+        opted = run_plugin(flavor, server.base_url, opted_out, "-k", EXPENSIVE_JOBS, "--conformance-expensive")
+    assert default.returncode == 0, default.stdout[-3000:]
+    assert opted.returncode == 0, opted.stdout[-3000:]
+    skipped = [r for r in json.loads(default_out.read_text())["results"] if r["claim"] in expensive]
+    assert skipped
+    assert all(r["outcome"] == "skip" for r in skipped if r["testable"]), skipped
+    assert all("--conformance-expensive" in r["message"] for r in skipped if r["testable"])
+    passed = set(outcomes(opted_out).get("pass", []))
+    assert {r["claim"] for r in skipped if r["testable"]} <= passed
