@@ -9,6 +9,7 @@ kind). Secrets are replaced in :func:`write_cassette`, last, so no path can skip
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import yaml
 from conformance import __version__
 from conformance.exchange import Attempt
 from conformance.recordings import RecordingError, read_recording
+from conformance.recordings.formats import RESTORE
 from conformance.results import now, sdk_versions
 
 RECORD_MODES = ("none", "once", "new_episodes", "all")
@@ -35,9 +37,10 @@ class CassetteError(Exception):
     """A cassette that cannot be used; the message names the file and the command that re-records it."""
 
 
-def rerecord_hint(provider: str, env_vars: Iterable[str], case_id: str) -> str:
+def rerecord_hint(provider: str, env_vars: Iterable[str], claim_id: str) -> str:
+    """The command that re-records every variant of one claim (``-k`` cannot hold a case id's ``@``)."""
     names = " or ".join(env_vars)
-    return f"re-record with `pytest --live --record-mode all --provider {provider} -k '{case_id}'` with {names} set"
+    return f"re-record with `pytest --live --record-mode all --provider {provider} -k '{claim_id}'` with {names} set"
 
 
 def cassette_path(folder: Path, provider: str, case_id: str) -> Path:
@@ -136,7 +139,9 @@ def read_cassette(path: Path, hint: str) -> Cassette:
     try:
         recording = read_recording(path)
     except RecordingError as exc:
-        raise CassetteError(f"{exc}; {hint}") from None
+        where = f"{exc.path}:{exc.line}" if exc.line is not None else str(exc.path)
+        what = exc.message.split(f"; {RESTORE}")[0]
+        raise CassetteError(f"{where}: {what}; {hint}") from None
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:  # pragma: no cover - read_recording has already parsed it
@@ -145,9 +150,16 @@ def read_cassette(path: Path, hint: str) -> Cassette:
     return Cassette(path, [i.attempt for i in recording.interactions], metadata if isinstance(metadata, dict) else {})
 
 
+MULTIPART_BOUNDARY = re.compile(r"\A--([0-9A-Za-z'()+_,./:=?-]{8,70})\r?\n")
+"""The first line of a multipart body; the SDKs draw a new random boundary for every request."""
+
+
 def _normal_body(text: str) -> str:
     if not text:
         return ""
+    boundary = MULTIPART_BOUNDARY.match(text)
+    if boundary:
+        return text.replace(boundary.group(1), "BOUNDARY")
     try:
         return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
     except ValueError:
@@ -160,26 +172,63 @@ def _key(method: str, url: str, body: str) -> tuple[str, str, str]:
 
 @dataclass
 class Replayer:
-    """Answers requests from a cassette, in order among equals; never touches the network."""
+    """Answers requests from a cassette, in order among equals, and never touches the network on its own.
+
+    With ``live`` transports (record mode ``new_episodes``) a request the cassette cannot answer is sent on for
+    real; ``went_live`` says, per request in order, which ones were, so the writer can append just those.
+    """
 
     cassette: Cassette
+    live: tuple[httpx2.BaseTransport, httpx2.AsyncBaseTransport] | None = None
     used: set[int] = field(default_factory=set)
     mismatches: list[str] = field(default_factory=list)
+    went_live: list[bool] = field(default_factory=list)
 
-    def answer(self, request: httpx2.Request) -> httpx2.Response:
-        request.read()
-        body = request.content.decode("utf-8", errors="replace") if request.content else ""
+    def _recorded(self, request: httpx2.Request, body: str) -> httpx2.Response | None:
         wanted = _key(request.method, str(request.url), body)
         for index, attempt in enumerate(self.cassette.attempts):
             recorded = attempt.request
             if index not in self.used and _key(recorded.method, recorded.url, recorded.body) == wanted:
                 self.used.add(index)
                 return _response(attempt, request)
+        return None
+
+    def _unmatched(self, request: httpx2.Request, body: str) -> httpx2.Response:
         self.mismatches.append(f"{request.method} {urlsplit(str(request.url)).path} {body[:200]}")
         return httpx2.Response(599, json={"error": "no matching interaction in the cassette"}, request=request)
 
+    def answer(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()
+        body = _text(request)
+        found = self._recorded(request, body)
+        self.went_live.append(found is None and self.live is not None)
+        if found is not None:
+            return found
+        if self.live is not None:
+            return self.live[0].handle_request(request)
+        return self._unmatched(request, body)
+
+    async def answer_async(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        body = _text(request)
+        found = self._recorded(request, body)
+        self.went_live.append(found is None and self.live is not None)
+        if found is not None:
+            return found
+        if self.live is not None:
+            return await self.live[1].handle_async_request(request)
+        return self._unmatched(request, body)
+
     def transports(self) -> tuple[httpx2.BaseTransport, httpx2.AsyncBaseTransport]:
-        return httpx2.MockTransport(self.answer), httpx2.MockTransport(self.answer)
+        return httpx2.MockTransport(self.answer), httpx2.MockTransport(self.answer_async)
+
+    def new_attempts(self, attempts: list[Attempt]) -> list[Attempt]:
+        """Of the recorder's attempts (one per request this replayer answered), those that went live."""
+        return [a for a, live in zip(attempts, self.went_live, strict=False) if live]
+
+
+def _text(request: httpx2.Request) -> str:
+    return request.content.decode("utf-8", errors="replace") if request.content else ""
 
 
 def _response(attempt: Attempt, request: httpx2.Request) -> httpx2.Response:

@@ -9,20 +9,23 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+import httpx2
 import pytest
 
 import conformance.checks  # noqa: F401  (registers every check)
 from conformance.cassettes import CassetteError, Replayer, cassette_path, read_cassette, rerecord_hint, write_cassette
 from conformance.checks.registry import CHECKS, ConformanceFailure
-from conformance.exchange import Recorder
+from conformance.exchange import trim
 from conformance.options import Settings
 from conformance.plan import Untestable, Variant, plan
 from conformance.probes.base import Observation, ProbeContext, ProbeError
 from conformance.results import Record, Run
+from conformance.sdk_replay import STATUS_ERRORS
 from conformance.spec.model import Claim, Spec
+from conformance.traffic import Traffic
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,7 @@ class Session:
         default_factory=dict
     )
     replayers: dict[str, Replayer] = dataclasses.field(default_factory=dict)
-    replayed: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    traffic: Traffic = dataclasses.field(default_factory=Traffic)  # retries, budgets, slots per provider
 
     def secrets(self) -> tuple[str, ...]:
         return tuple(v for k, v in self.env.items() if k.endswith("_API_KEY") and v)
@@ -109,9 +112,12 @@ class Session:
         return cassette_path(self.settings.cassette_dir, case.spec.provider.id, case.id)
 
     def replays(self, case: Case) -> bool:
-        """Answered from its cassette: offline, or live with --record-mode once and a cassette already there."""
+        """Answered from its cassette: offline, or live with --record-mode once or new_episodes and a cassette."""
         exists = self.cassette(case).is_file()
-        return exists and (not self.settings.live or self.settings.record_mode == "once")
+        return exists and (not self.settings.live or self.settings.record_mode in ("once", "new_episodes"))
+
+    def hint(self, case: Case) -> str:
+        return rerecord_hint(case.spec.provider.id, case.spec.provider.api_key_env, case.claim.id)
 
     def skip_reason(self, case: Case) -> str | None:
         """Why this case does not run now (checked at run time, in this order)."""
@@ -134,7 +140,7 @@ class Session:
             return "costs real money beyond a few tokens: opt in with --conformance-expensive"
         if api_key(case.spec, self.env) is None:
             return missing_key_reason(case.spec)
-        return None
+        return self.traffic.spent(case.spec.provider.id)  # "budget spent: ..." once a budget is used up
 
     def context(self, case: Case) -> ProbeContext:
         if self.replays(case):
@@ -149,45 +155,63 @@ class Session:
             api_key=key,
             model=model,
             timeout=self.settings.timeout,
-            recorder=Recorder(),
+            recorder=self.traffic.recorder(case.spec.provider.id),
             secrets=self.secrets(),
         )
 
     def replay_context(self, case: Case) -> ProbeContext:
-        hint = rerecord_hint(case.spec.provider.id, case.spec.provider.api_key_env, case.id)
-        try:
-            cassette = read_cassette(self.cassette(case), hint)
-        except CassetteError as exc:
-            raise ConformanceFailure(f"unusable cassette: {exc}") from None
-        replayer = Replayer(cassette)
+        """Answers from the case's cassette; with --live --record-mode new_episodes, unmatched requests go live."""
+        cassette = read_cassette(self.cassette(case), self.hint(case))
+        episodes = self.settings.live and self.settings.record_mode == "new_episodes"
+        live = (httpx2.HTTPTransport(), httpx2.AsyncHTTPTransport()) if episodes else None
+        replayer = Replayer(cassette, live=live)
         self.replayers[case.id] = replayer
-        self.replayed[case.id] = cassette.metadata
         sync, async_ = replayer.transports()
         meta = cassette.metadata
+        key = api_key(case.spec, self.env) if episodes else None
         return ProbeContext(
             provider=case.spec.provider,
-            base_url=str(meta.get("base_url") or self.base_url(case.spec)),
-            api_key="replay",
+            base_url=self.base_url(case.spec) if episodes else str(meta.get("base_url") or self.base_url(case.spec)),
+            api_key=key or "replay",
             model=str(meta.get("model") or self.model(case.spec)),
             timeout=self.settings.timeout,
-            recorder=Recorder(transport=sync, async_transport=async_),
+            recorder=self.traffic.replay_recorder(sync, async_),
+            secrets=self.secrets(),
         )
 
-    def _out_of_date(self, case: Case) -> None:
-        replayer = self.replayers.pop(case.id, None)
-        if replayer is not None and replayer.mismatches:
-            hint = rerecord_hint(case.spec.provider.id, case.spec.provider.api_key_env, case.id)
+    def _check_cassette(self, case: Case, obs: Observation | None) -> None:
+        """A replayed case whose probe no longer matches its cassette, or whose recorded answer the SDK cannot
+        parse, fails with the cassette's path and the command that re-records it."""
+        replayer = self.replayers.get(case.id)
+        if replayer is None:
+            return
+        if replayer.mismatches:
             raise ConformanceFailure(
-                f"cassette out of date: {self.cassette(case)} has no interaction for {replayer.mismatches[0]}; {hint}"
+                f"cassette out of date: {self.cassette(case)} has no interaction for {replayer.mismatches[0]}; "
+                f"{self.hint(case)}"
+            )
+        for call in obs.calls if obs else []:
+            response = call.response
+            if call.error is None or response is None or isinstance(call.error, STATUS_ERRORS):
+                continue
+            raise CassetteError(
+                f"{self.cassette(case)}: the {case.spec.provider.sdk.value} SDK cannot parse the recorded answer "
+                f"({response.status}, {trim(response.body, 120)!r}): {type(call.error).__name__}: {call.error}; "
+                f"{self.hint(case)}"
             )
 
     def _save(self, case: Case, ctx: ProbeContext) -> None:
         """With --live and a record mode, write the case's exchanges (secrets replaced by the writer)."""
         mode, path = self.settings.record_mode, self.cassette(case)
-        if not self.settings.live or mode == "none" or self.replays(case):
+        if not self.settings.live or mode == "none":
             return
-        if mode == "once" and path.exists():
-            return
+        attempts = ctx.recorder.attempts
+        replayer = self.replayers.get(case.id)
+        if replayer is not None:  # once: nothing new; new_episodes: append what went live
+            attempts = replayer.new_attempts(attempts)
+            if not attempts:
+                return
+            attempts = [*replayer.cassette.attempts, *attempts]
         base = ctx.base_url
         metadata = {
             "provider": case.spec.provider.id,
@@ -198,7 +222,7 @@ class Session:
             "official": ctx.official,
             "evidence": "replay" if ctx.official else f"recorded against {urlsplit(base).netloc}",
         }
-        write_cassette(path, ctx.recorder.attempts, metadata, (*self.secrets(), ctx.api_key))
+        write_cassette(path, attempts, metadata, (*self.secrets(), ctx.api_key))
 
     def judge(self, nodeid: str, case: Case, obs: Observation, start: float) -> None:
         assert case.variant is not None
@@ -209,37 +233,59 @@ class Session:
         except ConformanceFailure as exc:
             raise ConformanceFailure(failure_message(case, str(exc), obs, self.secrets())) from None
 
-    def run_sync(self, nodeid: str, case: Case) -> None:
+    def _start(self, nodeid: str, case: Case) -> ProbeContext:
         self._maybe_skip(case)
-        assert case.variant is not None
-        assert case.variant.probe is not None
-        start = time.perf_counter()
-        ctx = self.context(case)
         try:
-            obs = case.variant.probe(ctx, case.claim)
-        except ProbeError as exc:
-            self._out_of_date(case)
-            self.observations[nodeid] = (case, None, (time.perf_counter() - start) * 1000, str(exc))
-            raise
-        self._out_of_date(case)
+            return self.context(case)
+        except CassetteError as exc:
+            self._unusable(nodeid, case, exc)
+
+    def _unusable(self, nodeid: str, case: Case, exc: CassetteError) -> NoReturn:
+        """A cassette that cannot be used is the case's ``error`` (not the provider's failure); others still run."""
+        message = f"unusable cassette: {exc}"
+        self.observations[nodeid] = (case, None, 0.0, message)
+        raise ConformanceFailure(message) from None
+
+    def _finish(self, nodeid: str, case: Case, ctx: ProbeContext, obs: Observation, start: float) -> None:
+        try:
+            self._check_cassette(case, obs)
+        except CassetteError as exc:
+            self._unusable(nodeid, case, exc)
         self._save(case, ctx)
         self.judge(nodeid, case, obs, start)
 
+    def _probe_failed(self, nodeid: str, case: Case, start: float, exc: ProbeError) -> None:
+        """A probe that could not get a usable answer: ``error``. In pure replay no network is involved, so the
+        cassette is what is wrong, and the message says which one and how to re-record it."""
+        self._check_cassette(case, None)
+        replayer = self.replayers.get(case.id)
+        if replayer is not None and replayer.live is None:
+            self._unusable(nodeid, case, CassetteError(f"{self.cassette(case)}: {exc}; {self.hint(case)}"))
+        self.observations[nodeid] = (case, None, (time.perf_counter() - start) * 1000, str(exc))
+
+    def run_sync(self, nodeid: str, case: Case) -> None:
+        ctx = self._start(nodeid, case)
+        assert case.variant is not None
+        assert case.variant.probe is not None
+        start = time.perf_counter()
+        try:
+            obs = case.variant.probe(ctx, case.claim)
+        except ProbeError as exc:
+            self._probe_failed(nodeid, case, start, exc)
+            raise
+        self._finish(nodeid, case, ctx, obs, start)
+
     async def run_async(self, nodeid: str, case: Case) -> None:
-        self._maybe_skip(case)
+        ctx = self._start(nodeid, case)
         assert case.variant is not None
         assert case.variant.async_probe is not None
         start = time.perf_counter()
-        ctx = self.context(case)
         try:
             obs = await case.variant.async_probe(ctx, case.claim)
         except ProbeError as exc:
-            self._out_of_date(case)
-            self.observations[nodeid] = (case, None, (time.perf_counter() - start) * 1000, str(exc))
+            self._probe_failed(nodeid, case, start, exc)
             raise
-        self._out_of_date(case)
-        self._save(case, ctx)
-        self.judge(nodeid, case, obs, start)
+        self._finish(nodeid, case, ctx, obs, start)
 
     def _maybe_skip(self, case: Case) -> None:
         reason = self.skip_reason(case)
@@ -272,8 +318,9 @@ class Session:
     def evidence(self, case: Case, obs: Observation | None) -> dict[str, Any]:
         if obs is None or not obs.calls or not any(c.attempts for c in obs.calls):
             return {"kind": "none"}
-        meta = self.replayed.get(case.id)
-        if meta is not None:
+        replayer = self.replayers.get(case.id)
+        if replayer is not None and not any(replayer.went_live):
+            meta = replayer.cassette.metadata
             return {
                 "kind": "replay",
                 "host": str(meta.get("base_url_host", "")),

@@ -9,17 +9,30 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import openai
 import pytest
+import vcr
 import yaml
 
 from tests.fakes import FakeServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CANARY = "sk-canary-7f3a9c1e5b2d4680"
-SELECTED = "response.id or endpoint or stream.done or error or request.n or usage.total_tokens or api-key"
-FLAVORS = {"anthropic-openai": "ANTHROPIC_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "gemini": "GEMINI_API_KEY"}
+SELECTED = (
+    "response.id or endpoint or stream.done or request.stream or error or request.n or usage.total_tokens or api-key"
+)
+FLAVORS = {
+    "anthropic-openai": "ANTHROPIC_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "gemini-openai": "GEMINI_API_KEY",
+    "openai": "OPENAI_API_KEY",
+}
+ROUND_TRIP = ("anthropic", "anthropic-openai", "gemini")
 
 
 def run(args: list[str], key: str | None, env_var: str, tmp: Path) -> subprocess.CompletedProcess[str]:
@@ -27,7 +40,7 @@ def run(args: list[str], key: str | None, env_var: str, tmp: Path) -> subprocess
     if key is not None:
         env[env_var] = key
     command = [sys.executable, "-m", "pytest", "-m", "conformance", "-p", "no:cacheprovider", "-q", "-rfs"]
-    command += ["--imported", str(tmp / "no-imports"), *args]
+    command += [f"--imported={tmp / 'no-imports'}", *args]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -41,18 +54,20 @@ def recorded(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[str, Path,
     (tmp_path / "no-imports").mkdir()
     with FakeServer(flavor) as server:
         args = ["--live", "--record-mode", "once", "--provider", flavor, "--base-url", f"{flavor}={server.base_url}"]
-        args += ["--cassette-dir", str(tmp_path / "cassettes"), "--conformance-json", str(tmp_path / "live.json")]
+        args += [f"--cassette-dir={tmp_path / 'cassettes'}", f"--conformance-json={tmp_path / 'live.json'}"]
         live = run([*args, "-k", SELECTED], CANARY, FLAVORS[flavor], tmp_path)
     assert live.returncode == 0, live.stdout[-3000:]
     return flavor, tmp_path, live
 
 
-def replay(flavor: str, tmp: Path, out: str = "replay.json") -> subprocess.CompletedProcess[str]:
-    args = ["--provider", flavor, "--cassette-dir", str(tmp / "cassettes"), "--conformance-json", str(tmp / out)]
-    return run([*args, "-k", SELECTED, "-p", "tests.blocknet"], None, FLAVORS[flavor], tmp)
+def replay(
+    flavor: str, tmp: Path, out: str = "replay.json", extra: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    args = ["--provider", flavor, f"--cassette-dir={tmp / 'cassettes'}", f"--conformance-json={tmp / out}"]
+    return run([*args, "-k", SELECTED, "-p", "tests.blocknet", *(extra or [])], None, FLAVORS[flavor], tmp)
 
 
-@pytest.mark.parametrize("recorded", sorted(FLAVORS), indirect=True)
+@pytest.mark.parametrize("recorded", ROUND_TRIP, indirect=True)
 def test_record_then_replay_gives_the_same_outcomes_without_network(
     recorded: tuple[str, Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -77,16 +92,19 @@ def test_record_then_replay_gives_the_same_outcomes_without_network(
     assert any(isinstance(s, int) and s >= 400 for s in statuses), "an error response was recorded and replayed"
 
 
-@pytest.mark.parametrize("recorded", ["anthropic-openai"], indirect=True)
+@pytest.mark.parametrize("recorded", sorted(FLAVORS), indirect=True)
 def test_no_written_file_or_output_holds_the_key(recorded: tuple[str, Path, subprocess.CompletedProcess[str]]) -> None:
+    """The canary: record with a fake key through every provider, then search everything written for it."""
     flavor, tmp, live = recorded
-    again = replay(flavor, tmp)
+    again = replay(flavor, tmp, extra=[f"--junitxml={tmp / 'junit.xml'}", f"--log-file={tmp / 'run.log'}"])
+    assert again.returncode == 0, again.stdout[-3000:]
     written = [p for p in tmp.rglob("*") if p.is_file()]
+    assert {"live.json", "replay.json", "junit.xml", "run.log"} <= {p.name for p in written}
     assert any(p.suffix == ".yaml" for p in written)
     hits = [p for p in written if CANARY in p.read_text(errors="replace")]
     assert hits == []
     assert CANARY not in live.stdout + live.stderr + again.stdout + again.stderr
-    assert "REDACTED" in next((tmp / "cassettes" / flavor).glob("*.yaml")).read_text()
+    assert "REDACTED" in "".join(p.read_text() for p in (tmp / "cassettes" / flavor).glob("*.yaml"))
 
 
 @pytest.mark.parametrize("recorded", ["anthropic-openai"], indirect=True)
@@ -102,7 +120,10 @@ def test_a_changed_probe_says_the_cassette_is_out_of_date(
     again = replay(flavor, tmp)
     assert again.returncode == 1
     assert "cassette out of date" in again.stdout
-    assert "re-record with `pytest --live --record-mode all --provider anthropic-openai" in again.stdout
+    assert (
+        "re-record with `pytest --live --record-mode all --provider anthropic-openai -k 'anthropic-openai.response.id'`"
+        in again.stdout
+    )
     outcomes = {k: r["outcome"] for k, r in results(tmp / "replay.json").items()}
     assert outcomes[f"{flavor}.response.id|sync"] == "fail"
     assert "pass" in outcomes.values()
@@ -120,7 +141,7 @@ def test_a_broken_cassette_names_its_file_and_the_others_still_run(
     assert "unusable cassette" in again.stdout
     assert cassette.name in again.stdout
     outcomes = {k: r["outcome"] for k, r in results(tmp / "replay.json").items()}
-    assert outcomes[f"{flavor}.response.id|sync"] == "fail"
+    assert outcomes[f"{flavor}.response.id|sync"] == "error"
     assert "pass" in outcomes.values()
 
 
@@ -138,3 +159,110 @@ def test_without_a_cassette_a_case_skips_with_the_record_command(tmp_path: Path)
     assert messages == {
         "no recording: run `pytest --live --record-mode once --provider gemini` with GOOGLE_API_KEY or GEMINI_API_KEY set"
     }
+
+
+def _rewrite(cassette: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    document = yaml.safe_load(cassette.read_text())
+    change(document)
+    cassette.write_text(yaml.safe_dump(document))
+
+
+def _garbage_body(document: dict[str, Any]) -> None:
+    document["interactions"][0]["response"]["body"]["string"] = "<html>502 Bad Gateway</html>"
+
+
+def _no_interactions(document: dict[str, Any]) -> None:
+    document["interactions"] = []
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (_garbage_body, "'<html>502 Bad Gateway</html>'"),
+        (_no_interactions, "no interactions"),
+    ],
+    ids=["body-the-sdk-cannot-parse", "no-interactions"],
+)
+@pytest.mark.parametrize("recorded", ["anthropic-openai"], indirect=True)
+def test_an_unusable_cassette_is_an_error_that_names_it_and_the_others_still_run(
+    recorded: tuple[str, Path, subprocess.CompletedProcess[str]], change: Callable[[dict[str, Any]], None], says: str
+) -> None:
+    flavor, tmp, _ = recorded
+    cassette = tmp / "cassettes" / flavor / f"{flavor}.response.id.yaml"
+    _rewrite(cassette, change)
+    again = replay(flavor, tmp)
+    assert again.returncode == 1
+    record = results(tmp / "replay.json")[f"{flavor}.response.id|sync"]
+    assert record["outcome"] == "error"
+    message = str(record["message"])
+    assert message.startswith(f"unusable cassette: {cassette}")
+    assert says in message
+    assert "re-record with `pytest --live --record-mode all --provider anthropic-openai" in message
+    assert "pass" in {r["outcome"] for r in results(tmp / "replay.json").values()}
+
+
+@pytest.mark.parametrize("recorded", ["anthropic-openai"], indirect=True)
+def test_record_mode_once_replays_an_existing_cassette_without_the_server(
+    recorded: tuple[str, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    flavor, tmp, _ = recorded
+    before = {p: p.read_text() for p in (tmp / "cassettes").rglob("*.yaml")}
+    args = ["--live", "--record-mode", "once", "--provider", flavor, "--base-url", f"{flavor}=http://127.0.0.1:9/v1/"]
+    args += [f"--cassette-dir={tmp / 'cassettes'}", f"--conformance-json={tmp / 'again.json'}", "-k", SELECTED]
+    again = run([*args, "-p", "tests.blocknet"], CANARY, FLAVORS[flavor], tmp)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert {p: p.read_text() for p in (tmp / "cassettes").rglob("*.yaml")} == before
+    kinds = {r["evidence"]["kind"] for r in results(tmp / "again.json").values() if r["outcome"] == "pass"}  # type: ignore[index]
+    assert kinds == {"replay"}
+
+
+@pytest.mark.parametrize("recorded", ["anthropic-openai"], indirect=True)
+def test_record_mode_new_episodes_appends_what_the_cassette_cannot_answer(
+    recorded: tuple[str, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    flavor, tmp, _ = recorded
+    cassette = tmp / "cassettes" / flavor / f"{flavor}.response.id.yaml"
+
+    def stale(document: dict[str, Any]) -> None:
+        request = document["interactions"][0]["request"]
+        request["body"] = request["body"].replace("Reply with the single word OK.", "An older prompt.")
+
+    _rewrite(cassette, stale)
+    with FakeServer(flavor) as server:
+        args = ["--live", "--record-mode", "new_episodes", "--provider", flavor]
+        args += ["--base-url", f"{flavor}={server.base_url}", f"--cassette-dir={tmp / 'cassettes'}"]
+        args += [f"--conformance-json={tmp / 'episodes.json'}", "-k", "response.id"]
+        episodes = run(args, CANARY, FLAVORS[flavor], tmp)
+    assert episodes.returncode == 0, episodes.stdout[-3000:]
+    record = results(tmp / "episodes.json")[f"{flavor}.response.id|sync"]
+    assert record["outcome"] == "pass"
+    assert record["evidence"]["kind"] == "live"  # type: ignore[index]
+    bodies = [i["request"]["body"] for i in yaml.safe_load(cassette.read_text())["interactions"]]
+    assert len(bodies) == 2
+    assert "An older prompt." in bodies[0]
+    assert "Reply with the single word OK." in bodies[1]
+    assert CANARY not in cassette.read_text()
+    assert replay(flavor, tmp).returncode == 0
+
+
+@pytest.mark.parametrize("recorded", ["anthropic-openai"], indirect=True)
+def test_vcrpy_replays_our_cassettes_through_the_openai_sdk(
+    recorded: tuple[str, Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """The format is VCR.py's: vcrpy (>= 9.4, which patches httpx2) answers the SDK from our files."""
+    flavor, tmp, _ = recorded
+    folder = tmp / "cassettes" / flavor
+    base_url = str(yaml.safe_load((folder / f"{flavor}.response.id.yaml").read_text())["metadata"]["base_url"])
+    client = openai.OpenAI(api_key="x", base_url=base_url, max_retries=0)
+    prompt = [{"role": "user", "content": "Reply with the single word OK."}]
+    with vcr.use_cassette(str(folder / f"{flavor}.response.id.yaml"), record_mode="none") as cassette:
+        answer = client.chat.completions.create(model="claude-haiku-4-5", messages=prompt, max_tokens=16)  # type: ignore[arg-type]
+        assert cassette.play_count == 1
+    assert answer.choices[0].message.content
+    streamed = next(p for p in sorted(folder.glob("*.yaml")) if '"stream":true' in p.read_text())
+    with vcr.use_cassette(str(streamed), record_mode="none"):
+        chunks = list(
+            client.chat.completions.create(model="claude-haiku-4-5", messages=prompt, max_tokens=16, stream=True)  # type: ignore[arg-type]
+        )
+    assert chunks
+    assert any(c.choices and c.choices[0].finish_reason for c in chunks)
