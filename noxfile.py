@@ -98,3 +98,10 @@ def record(session: nox.Session) -> None:
         "pytest", "-m", "conformance", "--live", "--record-mode", "once",
         "--conformance-json", "reports/record.json", *session.posargs,
     )  # fmt: skip
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The harness's own costs side by side (bench/run.py): prints four figures, writes reports/bench.json."""
+    _install(session, "test")
+    session.run("python", "bench/run.py", *session.posargs)

@@ -7,13 +7,25 @@ and records each request and response as it passes, bodies and SSE events includ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx2
+from tenacity import AsyncRetrying, Retrying
+
+from conformance.resilience import (
+    NO_RETRY,
+    RETRY_STATUSES,
+    ResponseBroken,
+    RetryableStatus,
+    RetryPolicy,
+    exhausted,
+)
 
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie", "set-cookie"})
 MASK = "***"
@@ -123,21 +135,62 @@ def _record_request(request: httpx2.Request) -> RecordedRequest:
     return RecordedRequest(request.method, str(request.url), _headers(request.headers), body)
 
 
-def _rebuilt(response: httpx2.Response, request: httpx2.Request) -> httpx2.Response:
+def _rebuilt(response: httpx2.Response, content: bytes, request: httpx2.Request) -> httpx2.Response:
     # The body is already decoded: drop the encoding headers so the SDK does not decode it twice.
     headers = [
         (k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")
     ]
-    return httpx2.Response(response.status_code, headers=headers, content=response.content, request=request)
+    return httpx2.Response(response.status_code, headers=headers, content=content, request=request)
+
+
+MAX_BODY_BYTES = 64 * 1024 * 1024
+"""A response body larger than this stops being read: the attempt ends as an error, memory stays bounded."""
+
+
+KEPT_OF_OVERSIZED = 64 * 1024
+
+
+class Gate(Protocol):
+    """A provider's traffic control (``conformance.traffic.ProviderTraffic``): budget, slots, counters."""
+
+    def admit(self, attempt: int) -> None: ...
+
+    def answered(self, attempt: Attempt) -> None: ...
+
+    def hold(self) -> AbstractContextManager[None]: ...
+
+    def hold_async(self) -> AbstractAsyncContextManager[None]: ...
+
+
+def _broken(exc: httpx2.HTTPError, received: bytes, limit: float | None) -> ResponseBroken:
+    timed_out = isinstance(exc, httpx2.TimeoutException)
+    what = f"stalled (no bytes for {limit:g} s)" if timed_out and limit else f"broke off ({type(exc).__name__}: {exc})"
+    shown = trim(received.decode("utf-8", errors="replace"), 300)
+    return ResponseBroken(f"response body {what} after {len(received)} bytes: {shown!r}", received, timed_out)
+
+
+def _read_timeout(request: httpx2.Request) -> float | None:
+    timeout = request.extensions.get("timeout")
+    value = timeout.get("read") if isinstance(timeout, dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 @dataclass
 class Recorder:
-    """Collects the attempts of one probe; makes the ``httpx2`` clients the SDKs are given."""
+    """Collects the attempts of one probe; makes the ``httpx2`` clients the SDKs are given.
+
+    Every attempt is kept, retries included. Without a ``policy`` a request is sent once and any status is
+    handed to the SDK; with one, 429 / 503 / 529 and connection failures are retried and, once the attempts
+    run out, raise :class:`~conformance.resilience.RetriesExhausted`. A ``gate`` counts each attempt
+    against its provider's budget and holds one of the provider's in-flight slots while it is on the wire.
+    """
 
     transport: httpx2.BaseTransport | None = None
     async_transport: httpx2.AsyncBaseTransport | None = None
     attempts: list[Attempt] = field(default_factory=list)
+    policy: RetryPolicy | None = None
+    gate: Gate | None = None
+    max_body: int = MAX_BODY_BYTES
 
     def client(self, timeout: float) -> httpx2.Client:
         return httpx2.Client(
@@ -148,12 +201,78 @@ class Recorder:
         inner = self.async_transport or httpx2.AsyncHTTPTransport()
         return httpx2.AsyncClient(transport=_AsyncRecordingTransport(self, inner), timeout=timeout)
 
-    def add(self, request: httpx2.Request, response: httpx2.Response | None, error: str | None, start: float) -> None:
+    def add(
+        self,
+        request: httpx2.Request,
+        response: httpx2.Response | None,
+        error: str | None,
+        start: float,
+        content: bytes | None = None,
+    ) -> Attempt:
         recorded = None
         if response is not None:
-            text = response.content.decode("utf-8", errors="replace")
+            body = response.content if content is None else content
+            text = body.decode("utf-8", errors="replace")
             recorded = RecordedResponse(response.status_code, _headers(response.headers), text)
-        self.attempts.append(Attempt(_record_request(request), recorded, error, (time.perf_counter() - start) * 1000))
+        attempt = Attempt(_record_request(request), recorded, error, (time.perf_counter() - start) * 1000)
+        self.attempts.append(attempt)
+        if self.gate is not None:
+            self.gate.answered(attempt)
+        return attempt
+
+    def _take(self, chunks: list[bytes], chunk: bytes, size: int) -> int:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > self.max_body:
+            raise ResponseBroken(f"response body over {self.max_body} bytes: stopped reading", b"", False)
+        return size
+
+    def read(self, response: httpx2.Response, request: httpx2.Request) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size = self._take(chunks, chunk, size)
+        except ResponseBroken as exc:
+            raise ResponseBroken(str(exc), b"".join(chunks)[:KEPT_OF_OVERSIZED], False) from None
+        except httpx2.HTTPError as exc:
+            raise _broken(exc, b"".join(chunks), _read_timeout(request)) from exc
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    async def aread(self, response: httpx2.Response, request: httpx2.Request) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size = self._take(chunks, chunk, size)
+        except ResponseBroken as exc:
+            raise ResponseBroken(str(exc), b"".join(chunks)[:KEPT_OF_OVERSIZED], False) from None
+        except httpx2.HTTPError as exc:
+            raise _broken(exc, b"".join(chunks), _read_timeout(request)) from exc
+        finally:
+            await response.aclose()
+        return b"".join(chunks)
+
+    def outcome(self, request: httpx2.Request, response: httpx2.Response, content: bytes, start: float) -> None:
+        """Record an answer; a 429 / 503 / 529 raises RetryableStatus so the retry loop tries again."""
+        self.add(request, response, None, start, content)
+        if self.policy is not None and response.status_code in RETRY_STATUSES:
+            raise RetryableStatus(response.status_code, response.headers)
+
+    def failure(self, request: httpx2.Request, exc: httpx2.HTTPError, start: float, status: int | None) -> None:
+        received = exc.received if isinstance(exc, ResponseBroken) else None
+        response = None
+        if status is not None and received is not None:
+            response = httpx2.Response(status, request=request)
+        self.add(request, response, f"{type(exc).__name__}: {exc}", start, received)
+
+    def retrying(self) -> Retrying:
+        return (self.policy or NO_RETRY).retrying()
+
+    def async_retrying(self) -> AsyncRetrying:
+        return (self.policy or NO_RETRY).async_retrying()
 
 
 class _RecordingTransport(httpx2.BaseTransport):
@@ -161,17 +280,40 @@ class _RecordingTransport(httpx2.BaseTransport):
         self.recorder = recorder
         self.inner = inner
 
+    def _once(self, request: httpx2.Request, number: int) -> httpx2.Response:
+        recorder = self.recorder
+        if recorder.gate is not None:
+            recorder.gate.admit(number)
+        hold = recorder.gate.hold() if recorder.gate is not None else contextlib.nullcontext()
+        with hold:
+            start = time.perf_counter()
+            status: int | None = None
+            try:
+                response = self.inner.handle_request(request)
+                status = response.status_code
+                content = recorder.read(response, request)
+            except httpx2.HTTPError as exc:
+                recorder.failure(request, exc, start, status)
+                raise
+        recorder.outcome(request, response, content, start)
+        return _rebuilt(response, content, request)
+
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        start = time.perf_counter()
         request.read()
+        number = 0
+        if self.recorder.policy is None:
+            return self._once(request, 1)
         try:
-            response = self.inner.handle_request(request)
-            response.read()
-        except httpx2.HTTPError as exc:
-            self.recorder.add(request, None, f"{type(exc).__name__}: {exc}", start)
-            raise
-        self.recorder.add(request, response, None, start)
-        return _rebuilt(response, request)
+            for attempt in self.recorder.retrying():
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    return self._once(request, number)
+        except (RetryableStatus, httpx2.HTTPError) as exc:
+            final = exhausted(exc, number)
+            if final is exc:
+                raise
+            raise final from exc
+        raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
     def close(self) -> None:
         self.inner.close()
@@ -182,17 +324,40 @@ class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         self.recorder = recorder
         self.inner = inner
 
+    async def _once(self, request: httpx2.Request, number: int) -> httpx2.Response:
+        recorder = self.recorder
+        if recorder.gate is not None:
+            recorder.gate.admit(number)
+        hold = recorder.gate.hold_async() if recorder.gate is not None else contextlib.nullcontext()
+        async with hold:
+            start = time.perf_counter()
+            status: int | None = None
+            try:
+                response = await self.inner.handle_async_request(request)
+                status = response.status_code
+                content = await recorder.aread(response, request)
+            except httpx2.HTTPError as exc:
+                recorder.failure(request, exc, start, status)
+                raise
+        recorder.outcome(request, response, content, start)
+        return _rebuilt(response, content, request)
+
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        start = time.perf_counter()
         await request.aread()
+        number = 0
+        if self.recorder.policy is None:
+            return await self._once(request, 1)
         try:
-            response = await self.inner.handle_async_request(request)
-            await response.aread()
-        except httpx2.HTTPError as exc:
-            self.recorder.add(request, None, f"{type(exc).__name__}: {exc}", start)
-            raise
-        self.recorder.add(request, response, None, start)
-        return _rebuilt(response, request)
+            async for attempt in self.recorder.async_retrying():
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    return await self._once(request, number)
+        except (RetryableStatus, httpx2.HTTPError) as exc:
+            final = exhausted(exc, number)
+            if final is exc:
+                raise
+            raise final from exc
+        raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
 
     async def aclose(self) -> None:
         await self.inner.aclose()

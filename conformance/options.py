@@ -13,6 +13,8 @@ import pytest
 
 from conformance.cassettes import RECORD_MODES
 from conformance.config import ToolConfig
+from conformance.resilience import DEFAULT_RETRIES, DEFAULT_RETRY_CAP
+from conformance.traffic import DEFAULT_CONCURRENCY
 
 
 class OptionError(Exception):
@@ -57,6 +59,41 @@ def add_options(parser: pytest.Parser) -> None:
         help="per-request timeout (default 60)",
     )
     group.addoption(
+        "--conformance-retries",
+        default=None,
+        type=int,
+        metavar="N",
+        help="retries after a 429 / 503 / 529 or a connection failure (default 3; then the case is an error)",
+    )
+    group.addoption(
+        "--conformance-retry-cap",
+        default=None,
+        type=float,
+        metavar="SECONDS",
+        help="longest wait before a retry, whatever retry-after asks (default 60)",
+    )
+    group.addoption(
+        "--conformance-max-requests",
+        default=None,
+        type=int,
+        metavar="N",
+        help="requests per provider, retries included; then the remaining cases skip with 'budget spent'",
+    )
+    group.addoption(
+        "--conformance-max-tokens",
+        default=None,
+        type=int,
+        metavar="N",
+        help="tokens per provider (as its usage reports them); then the remaining cases skip with 'budget spent'",
+    )
+    group.addoption(
+        "--conformance-concurrency",
+        default=None,
+        type=int,
+        metavar="N",
+        help="requests in flight per provider, across pytest-xdist workers too (default 4)",
+    )
+    group.addoption(
         "--imported",
         action="append",
         default=[],
@@ -83,6 +120,37 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("conformance_json", "like --conformance-json", default="")
     parser.addini("conformance_expensive", "like --conformance-expensive", type="bool", default=False)
     parser.addini("conformance_timeout", "like --conformance-timeout", default="60")
+    for name, (_, default) in NUMBERS.items():
+        parser.addini(f"conformance_{name}", f"like --conformance-{name.replace('_', '-')}", default=default)
+
+
+NUMBERS: dict[str, tuple[type[int] | type[float], str]] = {
+    "retries": (int, str(DEFAULT_RETRIES)),
+    "retry_cap": (float, str(DEFAULT_RETRY_CAP)),
+    "max_requests": (int, ""),
+    "max_tokens": (int, ""),
+    "concurrency": (int, str(DEFAULT_CONCURRENCY)),
+}
+"""The numeric live-run options: ``[tool.conformance]`` key -> (type, ini default; "" means no limit)."""
+
+
+def _number(config: pytest.Config, raw: dict[str, object], name: str) -> float | None:
+    """``--conformance-<name>``, else ini ``conformance_<name>``, else ``[tool.conformance] <name>``; >= 0."""
+    kind, _ = NUMBERS[name]
+    option = f"--conformance-{name.replace('_', '-')}"
+    value: object = config.getoption(option)
+    if value is None:
+        ini = config.getini(f"conformance_{name}")
+        value = raw.get(name, ini) if ini == NUMBERS[name][1] else ini
+    if value in (None, ""):
+        return None
+    try:
+        number = kind(str(value))
+    except ValueError:
+        raise OptionError(f"{option} {value!r}: expected {'a whole number' if kind is int else 'a number'}") from None
+    if number < 0 or (name == "concurrency" and number < 1):
+        raise OptionError(f"{option} {value!r}: expected {'at least 1' if name == 'concurrency' else 'zero or more'}")
+    return number
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
@@ -110,6 +178,11 @@ class Settings:
     imported: tuple[Path, ...] = ()
     record_mode: str = "none"
     cassette_dir: Path = Path("cassettes")
+    retries: int = DEFAULT_RETRIES
+    retry_cap: float = DEFAULT_RETRY_CAP
+    max_requests: int | None = None
+    max_tokens: int | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 def _list(value: object) -> list[str]:
@@ -157,7 +230,14 @@ def resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
     json_path = config.getoption("--conformance-json") or config.getini("conformance_json") or raw.get("json")
     specs = [Path(p) for p in config.getoption("--specs")] + [Path(str(p)) for p in config.getini("conformance_specs")]
     specs += list(tool.specs)
+    numbers = {name: _number(config, raw, name) for name in NUMBERS}
+    max_requests, max_tokens = numbers["max_requests"], numbers["max_tokens"]
     return Settings(
+        retries=int(numbers["retries"] if numbers["retries"] is not None else DEFAULT_RETRIES),
+        retry_cap=float(numbers["retry_cap"] if numbers["retry_cap"] is not None else DEFAULT_RETRY_CAP),
+        max_requests=None if max_requests is None else int(max_requests),
+        max_tokens=None if max_tokens is None else int(max_tokens),
+        concurrency=int(numbers["concurrency"] or DEFAULT_CONCURRENCY),
         live=pick_bool("--live", "conformance_live", "live"),
         providers=tuple(dict.fromkeys(pick_list("--provider", "conformance_provider", "provider"))),
         base_urls=_pairs(pick_list("--base-url", "conformance_base_url", "base_url")[::-1], "--base-url"),

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
+import signal
+import tempfile
+import threading
 from pathlib import Path
+from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from conformance.audit import Audit, Finding, Replayed, audit, record_of
 from conformance.config import ConfigError, load_tool_config
+from conformance.journal import Journal, ResultsWriter, clear_parts, part_path
 from conformance.options import OptionError, add_options, resolve_settings
+from conformance.progress import Progress, summary_lines
 from conformance.results import Run, now
 from conformance.runner import Case, Session, cases_for
 from conformance.spec.loader import LoadResult, load_specs
 from conformance.spec.model import Claim, Location
+from conformance.traffic import merge_usage, traffic_for, usage_report
 
 SESSION = pytest.StashKey[Session]()
 SPECS = pytest.StashKey[LoadResult]()
@@ -51,7 +60,18 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line(
             "markers", f"{marker_name(spec.provider.id)}: conformance cases of {spec.provider.title}"
         )
-    session = Session(settings=settings, run=Run(mode="live" if settings.live else "offline"))
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    slots = workerinput.get("conformance_slots")
+    traffic = traffic_for(
+        retries=settings.retries,
+        retry_cap=settings.retry_cap,
+        concurrency=settings.concurrency,
+        max_requests=settings.max_requests,
+        max_tokens=settings.max_tokens,
+        workers=int(workerinput.get("workercount", 1)),
+        slot_folder=Path(slots) if slots else None,
+    )
+    session = Session(settings=settings, run=Run(mode="live" if settings.live else "offline"), traffic=traffic)
     for spec in specs.specs:
         if settings.providers and spec.provider.id not in settings.providers:
             continue
@@ -68,7 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
         imported = (config.rootpath / DEFAULT_IMPORTED,)
     chosen = [s for s in specs.specs if not settings.providers or s.provider.id in settings.providers]
     config.stash[AUDIT] = audit(imported, chosen) if imported else Audit()
-    config.pluginmanager.register(Reporter(session), "conformance-reporter")
+    config.pluginmanager.register(Reporter(session, workerinput.get("workerid")), "conformance-reporter")
 
 
 def _marks(claim: Claim) -> list[pytest.MarkDecorator]:
@@ -143,12 +163,44 @@ def _message(report: pytest.TestReport) -> str:
     return ""
 
 
-class Reporter:
-    """Turns pytest's reports of conformance cases into result records, then writes the results file."""
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
-    def __init__(self, session: Session) -> None:
+
+class Reporter:
+    """Turns pytest's reports of conformance cases into result records and writes them as they arrive.
+
+    Without pytest-xdist (or on its controller) it owns the results file: rewritten now and then, marked
+    incomplete, and merged with the workers' part files at the end. An xdist worker appends its records to its
+    part file and hands its live-traffic counts to the controller through ``workeroutput``.
+    """
+
+    def __init__(self, session: Session, worker: str | None = None) -> None:
         self.session = session
+        self.worker = worker
         self.active: dict[str, Case | Finding | Replayed] = {}
+        self.progress = Progress()
+        self.worker_usage: list[dict[str, dict[str, Any]]] = []
+        self.crashed = False
+        self.slot_folder: Path | None = None
+        self.previous_sigterm: Any = None
+        self.terminal: Any = None  # pytest's terminal reporter, once the session starts
+        path = session.settings.results_path
+        self.journal = Journal(part_path(path, worker)) if path is not None and worker else None
+        self.writer = ResultsWriter(path) if path is not None and not worker else None
+        if self.writer is not None:
+            clear_parts(self.writer.path)
+            self.writer.write(session.run, incomplete=True)
+            self._catch_sigterm()
+
+    def _catch_sigterm(self) -> None:
+        """A CI time-out's SIGTERM becomes an interrupt, so the results file is still written (incomplete)."""
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            self.previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
+
+    def pytest_unconfigure(self) -> None:
+        if self.previous_sigterm is not None:
+            signal.signal(signal.SIGTERM, self.previous_sigterm)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         callspec = getattr(item, "callspec", None)
@@ -158,6 +210,13 @@ class Reporter:
             self.active[item.nodeid] = callspec.params["conformance_finding"]
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self._record(report)
+        if report.when == "teardown" and not self.worker and self.progress.finished(report.nodeid):
+            self._say(self.progress.line())
+        if self.writer is not None:
+            self.writer.maybe_write(self.session.run)
+
+    def _record(self, report: pytest.TestReport) -> None:
         case = self.active.get(report.nodeid)
         outcome = _outcome(report) if case is not None else None
         if case is None or outcome is None:
@@ -167,9 +226,62 @@ class Reporter:
         else:
             self.session.record(report.nodeid, case, outcome, _message(report))
         del self.active[report.nodeid]
+        if self.journal is not None:
+            self.journal.append(self.session.run.records[-1])
 
-    def pytest_sessionfinish(self) -> None:
-        path = self.session.settings.results_path
-        if path is not None:
-            self.session.run.finished = now()
-            self.session.run.write(path)
+    def _say(self, line: str) -> None:
+        if self.terminal is not None and self.session.settings.live:
+            self.terminal.write_line(line)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.collected(item.nodeid for item in session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.progress.collected(ids)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist controller: one folder of slot lock files, so the concurrency bound holds across workers."""
+        if self.slot_folder is None:
+            self.slot_folder = Path(tempfile.mkdtemp(prefix="conformance-slots-"))
+        node.workerinput["conformance_slots"] = str(self.slot_folder)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        output = getattr(node, "workeroutput", None) or {}
+        usage = output.get("conformance_usage")
+        if isinstance(usage, dict):
+            self.worker_usage.append(usage)
+        if error is not None or output.get("shouldstop") or output.get("shouldfail"):
+            self.crashed = True
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        run = self.session.run
+        if self.worker:
+            workeroutput: dict[str, Any] = getattr(session.config, "workeroutput", {})
+            workeroutput["conformance_usage"] = self.session.traffic.usage()
+            if self.journal is not None:
+                self.journal.close()
+            return
+        usage = merge_usage([self.session.traffic.usage(), *self.worker_usage])
+        run.usage = usage_report(usage, self.session.traffic.limits())
+        run.finished = now()
+        stopped = bool(session.shouldstop or session.shouldfail) or exitstatus == pytest.ExitCode.INTERRUPTED
+        if self.writer is not None:
+            self.writer.finish(run, incomplete=stopped or self.crashed)
+        if self.slot_folder is not None:
+            shutil.rmtree(self.slot_folder, ignore_errors=True)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.worker or not self.session.settings.live:
+            return
+        lines = summary_lines(self.session.run.usage, self.session.traffic.limits())
+        if lines:
+            terminalreporter.write_sep("-", "conformance live traffic")
+            for line in lines:
+                terminalreporter.write_line(line)

@@ -68,6 +68,8 @@ class Run:
     started: str = dataclasses.field(default_factory=now)
     finished: str | None = None
     records: list[Record] = dataclasses.field(default_factory=list)
+    incomplete: bool | None = None  # True until the run ends normally (Ctrl-C, a crash, a CI time-out leave it)
+    usage: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)  # live traffic per provider
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,8 @@ class Run:
                 "sdks": sdk_versions(),
                 "mode": self.mode,
                 "providers": self.providers,
+                **({} if self.incomplete is None else {"incomplete": self.incomplete}),
+                **({"usage": self.usage} if self.usage else {}),
             },
             "results": [asdict(r) for r in self.records],
         }

@@ -14,7 +14,9 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 
+from conformance.exchange import trim
 from conformance.probes.base import Call, ProbeContext, ProbeError
+from conformance.resilience import malformed, unreachable
 
 STATUS_ERRORS: tuple[type[BaseException], ...] = (
     openai.APIStatusError,
@@ -86,10 +88,15 @@ def _capturing(ctx: ProbeContext, label: str) -> Iterator[Call]:
     except STATUS_ERRORS as exc:
         call.error = exc
     except CONNECTION_ERRORS as exc:
-        raise ProbeError(f"{label}: could not reach {ctx.base_url}: {type(exc).__name__}: {exc}") from exc
+        # Retries exhausted, a timeout, a body cut or stalled: the provider said nothing we can judge.
+        raise ProbeError(f"{label}: {unreachable(ctx.base_url, exc)}") from exc
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        # The SDK could not parse what came back: that is an observation, not a crash.
+        # The SDK could not parse what came back: that is an observation, not a crash ...
         call.error = exc
+        last = ctx.recorder.attempts[-1].response if len(ctx.recorder.attempts) > start else None
+        if last is not None and malformed(exc, last.status, last.headers.get("content-type", "")):
+            # ... unless a success answer is not even JSON: a broken answer, not evidence about the claim.
+            raise ProbeError(f"{label}: malformed JSON from {ctx.base_url} ({exc}): {trim(last.body, 300)!r}") from exc
     finally:
         call.attempts = ctx.recorder.attempts[start:]
 

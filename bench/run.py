@@ -1,0 +1,200 @@
+"""``nox -s bench``: the harness's own costs, measured side by side in one run; prints them and writes
+``reports/bench.json``. Not collected by pytest (no ``test_`` names); no test asserts a time.
+
+1. harness time per exchange against a local fake ÷ a bare SDK call against the same fake (goal ≤ 1.5)
+2. load + plan time of a generated spec with 1,000 claims (goal < 1 s), and ``pytest --collect-only`` of it
+3. report render time for 10,000 synthetic results (goal < 2 s), when ``conformance.report`` is there
+4. replay of every cassette (``pytest -m conformance`` offline) and ``conformance audit cassettes/imported``
+
+The machine may be noisy: compare ratios, not absolute times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EXCHANGES = 150
+CLAIMS = 1000
+RESULTS = 10_000
+
+
+def _best_of(fn: Callable[[], None], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def harness_ratio() -> dict[str, Any]:
+    import openai
+
+    from conformance.options import Settings
+    from conformance.results import Run
+    from conformance.runner import Session, cases_for
+    from conformance.spec.loader import load_specs
+    from conformance.traffic import traffic_for
+    from tests.fakes import FakeServer
+
+    spec = next(s for s in load_specs(()).specs if s.provider.id == "openai")
+    case = next(c for c in cases_for(spec) if c.id == "openai.response.id")
+    with FakeServer("openai") as server:
+        client = openai.OpenAI(api_key="x", base_url=server.base_url, max_retries=0)
+        messages: Any = [{"role": "user", "content": "Reply with the single word OK."}]
+
+        def bare() -> None:
+            for _ in range(EXCHANGES):
+                client.chat.completions.create(model="gpt-4o-mini", messages=messages, max_tokens=16)
+
+        settings = Settings(
+            live=True, providers=("openai",), base_urls={"openai": server.base_url}, models={}, specs=(),
+            results_path=None, expensive=False, timeout=30.0,
+        )  # fmt: skip
+        session = Session(settings=settings, run=Run(mode="live"), env={"OPENAI_API_KEY": "x"}, traffic=traffic_for())
+
+        def harness() -> None:
+            for i in range(EXCHANGES):
+                session.run_sync(f"bench-{i}", case)
+                session.record(f"bench-{i}", case, "pass", "")
+
+        bare(), harness()  # warm up both
+        bare_s, harness_s = _best_of(bare), _best_of(harness)
+    per_bare, per_harness = bare_s / EXCHANGES * 1000, harness_s / EXCHANGES * 1000
+    return {
+        "bare_sdk_ms_per_exchange": round(per_bare, 3),
+        "harness_ms_per_exchange": round(per_harness, 3),
+        "ratio": round(per_harness / per_bare, 2),
+        "goal": "<= 1.5",
+    }
+
+
+def _spec_text(n: int) -> str:
+    claims = "\n".join(
+        f"""  - id: bench.response.field_{i}
+    location: response
+    field: field_{i}
+    status: supported
+    doc:
+      url: https://example.invalid/docs#field_{i}
+      source: "bench"
+      quote: "field_{i} is returned"
+"""
+        for i in range(n)
+    )
+    return f"""spec_version: 1
+provider:
+  id: bench
+  title: "Generated spec for the collection benchmark"
+  sdk: openai
+  base_url: https://example.invalid/v1/
+  api_key_env:
+    - BENCH_API_KEY
+  default_model: bench-model
+claims:
+{claims}"""
+
+
+def collection() -> dict[str, Any]:
+    from conformance.runner import cases_for
+    from conformance.spec.loader import load_specs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.yaml"
+        path.write_text(_spec_text(CLAIMS), encoding="utf-8")
+        loaded: list[Any] = []
+
+        def load_and_plan() -> None:
+            result = load_specs((path,))
+            spec = next(s for s in result.specs if s.provider.id == "bench")
+            loaded.append((len(spec.claims), len(cases_for(spec)), [str(p) for p in result.problems][:3]))
+
+        seconds = _best_of(load_and_plan)
+        claims, cases, problems = loaded[-1]
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "--specs", str(path),
+             "--provider", "bench", "--imported", tmp, "tests/test_conformance.py"],
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        collect_only = time.perf_counter() - start
+    return {
+        "claims": claims,
+        "cases": cases,
+        "problems": problems,
+        "load_and_plan_s": round(seconds, 3),
+        "pytest_collect_only_s": round(collect_only, 2),
+        "pytest_collect_only_ok": proc.returncode == 0,
+        "goal": "< 1 s (load and plan)",
+    }
+
+
+def report_render() -> dict[str, Any]:
+    try:
+        from conformance.report import render_report
+        from conformance.report.synthetic import write_synthetic
+    except ImportError:
+        return {"note": "report renderer not available yet"}
+    with tempfile.TemporaryDirectory() as tmp:
+        results = write_synthetic(Path(tmp) / "results.json", RESULTS)
+        seconds = _best_of(lambda: render_report([results], Path(tmp) / "out"), repeat=2)
+    return {"results": RESULTS, "render_s": round(seconds, 3), "goal": "< 2 s"}
+
+
+def replay_and_audit() -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    out: dict[str, Any] = {"cassettes": sum(1 for _ in (ROOT / "cassettes").rglob("*.yaml"))}
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {
+            "replay_all_cassettes_s": [sys.executable, "-m", "pytest", "-m", "conformance", "-q", "-p",
+                                       "no:cacheprovider", "--conformance-json", f"{tmp}/replay.json"],
+            "audit_imported_s": [sys.executable, "-m", "conformance", "audit", "cassettes/imported",
+                                 "--json", f"{tmp}/audit.json"],
+        }  # fmt: skip
+        for name, command in commands.items():
+            start = time.perf_counter()
+            proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+            out[name] = round(time.perf_counter() - start, 2)
+            out[name.replace("_s", "_exit")] = proc.returncode
+    return out
+
+
+def main() -> int:
+    figures = {
+        "harness_vs_bare_sdk": harness_ratio(),
+        "collection_1000_claims": collection(),
+        "report_render_10000_results": report_render(),
+        "replay_and_audit": replay_and_audit(),
+        "python": sys.version.split()[0],
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    h, c, r, a = (figures[k] for k in list(figures)[:4])
+    print(f"1. harness / bare SDK per exchange: {h['harness_ms_per_exchange']} ms / {h['bare_sdk_ms_per_exchange']} ms"
+          f" = {h['ratio']} (goal <= 1.5)")  # fmt: skip
+    print(f"2. load + plan {c['claims']} claims ({c['cases']} cases): {c['load_and_plan_s']} s (goal < 1 s);"
+          f" pytest --collect-only: {c['pytest_collect_only_s']} s")  # fmt: skip
+    print(
+        f"3. report render, {RESULTS} results: " + (f"{r['render_s']} s (goal < 2 s)" if "render_s" in r else r["note"])
+    )
+    print(f"4. replay of all cassettes ({a['cassettes']} files): {a['replay_all_cassettes_s']} s;"
+          f" audit cassettes/imported: {a['audit_imported_s']} s")  # fmt: skip
+    target = ROOT / "reports" / "bench.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {target.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
