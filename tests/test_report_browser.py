@@ -65,6 +65,11 @@ class Tab:
         self.page.goto(path.resolve().as_uri() + fragment)
         self.wait("document.getElementById('shown').textContent !== ''")
 
+    def expand(self, cell: Any) -> None:
+        """Open a cell and wait for its contents (they are built when the ``toggle`` event arrives)."""
+        cell.locator("summary").first.click()
+        cell.locator("details[data-filled]").first.wait_for()
+
     def wait(self, expression: str, seconds: float = 10) -> None:
         """Poll ``expression`` (``wait_for_function`` evaluates strings, which the page's CSP forbids)."""
         for _ in range(int(seconds * 20)):
@@ -144,7 +149,7 @@ def sample(tmp_path: Path) -> Path:
 
 def test_page_loads_with_no_console_errors_and_no_network_requests(tab: Tab, sample: Path) -> None:
     tab.open(sample)
-    tab.page.locator("#claim-openai\\.request\\.temperature summary").click()
+    tab.expand(tab.page.locator("#claim-openai\\.request\\.temperature"))
     assert tab.problems == []
     assert tab.requests == []
     assert tab.page.inner_text("#shown") == "4 of 4 claims shown"
@@ -178,7 +183,7 @@ def test_filters_change_what_is_shown(tab: Tab, sample: Path) -> None:
 def test_expanding_a_cell_shows_its_evidence(tab: Tab, sample: Path) -> None:
     tab.open(sample)
     cell = tab.page.locator("#claim-openai\\.response\\.id")
-    cell.locator("summary").click()
+    tab.expand(cell)
     text = cell.inner_text()
     for expected in (
         "documented: supported",
@@ -198,7 +203,7 @@ def test_expanding_a_cell_shows_its_evidence(tab: Tab, sample: Path) -> None:
 def test_recorded_markup_is_shown_as_text_and_never_runs(tab: Tab, sample: Path) -> None:
     tab.open(sample)
     cell = tab.page.locator("#claim-openai\\.response\\.id")
-    cell.locator("summary").click()
+    tab.expand(cell)
     assert '<img src=x onerror="window.__pwned=1">' in cell.inner_text()
     tab.page.wait_for_timeout(100)
     assert tab.page.evaluate("window.__pwned === undefined")
@@ -234,7 +239,7 @@ def test_ten_thousand_results_stay_usable(tab: Tab, tmp_path: Path) -> None:
     total = tab.shown_rows()
     tab.page.select_option("#f-outcome", "failing")
     assert 0 < tab.shown_rows() < total
-    tab.page.locator("#m td[data-b='failing'] summary").first.click()
+    tab.expand(tab.page.locator("#m td[data-b='failing']").first)
     assert "synthetic fail" in tab.page.locator("#m details[open]").first.inner_text() or "synthetic error" in (
         tab.page.locator("#m details[open]").first.inner_text()
     )
@@ -269,14 +274,19 @@ def real_offline_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_screenshot_of_the_real_offline_report(tab: Tab, real_offline_results: Path, tmp_path: Path) -> None:
+def test_screenshot_of_the_real_offline_report(
+    tab: Tab, real_offline_results: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "reports").mkdir()
+    shutil.copyfile(real_offline_results, tmp_path / "reports" / "results.json")
+    monkeypatch.chdir(tmp_path)  # the page names the file as `nox -s conformance` would: reports/results.json
     docs = claim_docs_from_specs(load_specs().specs)  # what `conformance report` adds: the doc quotes
-    html = render_report([real_offline_results], tmp_path / "out", docs).html
+    html = render_report([Path("reports/results.json")], Path("reports"), docs).html
     tab.open(html)
     tab.page.select_option("#f-location", "response")
     tab.page.select_option("#f-evidence", "imported")
     tab.page.set_viewport_size({"width": 1600, "height": 1100})
-    tab.page.locator("#claim-openai\\.response\\.choices summary").click()
+    tab.expand(tab.page.locator("#claim-openai\\.response\\.choices"))
     tab.page.evaluate("window.scrollTo(0, 0)")
     shot = tmp_path / "report.png"
     tab.page.screenshot(path=str(shot))
