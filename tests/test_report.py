@@ -221,3 +221,11 @@ def test_ten_thousand_synthetic_results_render(tmp_path: Path) -> None:
     report = render_report([path], tmp_path / "out").report
     assert report.record_count() == 10_000
     assert sum(sum(c.values()) for c in report.summary()) == len(list(report.cells()))
+
+
+def test_an_interrupted_run_is_marked_incomplete(tmp_path: Path) -> None:
+    doc = results_doc([record("openai.request.n")])
+    doc["run"]["incomplete"] = True
+    out = render_report([write(tmp_path / "r.json", doc)], tmp_path / "out")
+    assert "⚠ incomplete run" in out.html.read_text(encoding="utf-8")
+    assert "**incomplete run**" in out.markdown.read_text(encoding="utf-8")

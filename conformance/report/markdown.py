@@ -55,6 +55,7 @@ def render_markdown(report: Report) -> str:
         lines.append(
             f"* {md_code(run.path)}: {md_text(run.mode)} run started {md_text(run.started)}, "
             f"harness {md_text(run.harness)}, Python {md_text(run.python)}, {md_text(sdks)}, {run.records} results"
+            + (" — **incomplete run** (interrupted before the end)" if run.incomplete else "")
         )
         for name, meta in sorted(run.providers.items()):
             where = md_text(meta.get("base_url_host", "?"))

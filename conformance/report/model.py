@@ -136,6 +136,7 @@ class RunInfo:
     sdks: Mapping[str, str]
     providers: Mapping[str, Mapping[str, Any]]
     records: int
+    incomplete: bool = False  # the run was interrupted (Ctrl-C, crash, time-out) before it wrote its last results
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +328,7 @@ def _run_info(path: Path, data: Mapping[str, Any]) -> RunInfo:
         sdks=dict(run.get("sdks") or {}),
         providers=dict(run.get("providers") or {}),
         records=len(data["results"]),
+        incomplete=bool(run.get("incomplete", False)),
     )
 
 
