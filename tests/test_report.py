@@ -157,7 +157,7 @@ def test_not_testable_and_no_evidence_say_so_with_the_reason(tmp_path: Path) -> 
     cell = re.search(r'<td[^>]*id="claim-openai.platform.sdk".*?</td>', html, re.S).group(0)  # type: ignore[union-attr]
     assert "∅ not testable" in cell
     assert "no evidence" in cell
-    assert "not testable: no probe for the console" in html
+    assert '<small class="why">no probe for the console</small>' in cell
 
 
 def test_summary_md_lists_the_failing_claims(tmp_path: Path) -> None:

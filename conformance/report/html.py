@@ -111,6 +111,7 @@ class Slot:
     tokens: str
     badges: list[tuple[str, str]]
     count: str
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +126,14 @@ class _Interner:
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[Any, int] = {}
 
     def add(self, evidence: Mapping[str, Any]) -> int:
-        key = json.dumps(evidence, sort_keys=True, default=str)
+        try:
+            key: Any = tuple(sorted(evidence.items()))
+            hash(key)
+        except TypeError:  # a nested value: fall back to its JSON
+            key = json.dumps(evidence, sort_keys=True, default=str)
         index = self._index.get(key)
         if index is None:
             index = self._index[key] = len(self.items)
@@ -208,6 +213,11 @@ def _chart(counts: Mapping[Bucket, int], width: int = 180) -> list[dict[str, Any
     return segments
 
 
+def _untestable_reason(cell: Cell, limit: int = 100) -> str:
+    message = next((str(r.data.get("message", "")) for r in cell.records if r.data.get("message")), "")
+    return trim(message.removeprefix("not testable: ").strip(), limit)
+
+
 def _badges(cell: Cell) -> list[tuple[str, str]]:
     badges: list[tuple[str, str]] = []
     for token in cell.evidence_tokens():
@@ -250,6 +260,7 @@ def context(report: Report, generated: str | None = None) -> dict[str, Any]:
                     tokens=" ".join(cell.evidence_tokens()),
                     badges=_badges(cell),
                     count=f"{same} of {total} cases" if total > 1 else "",
+                    reason=_untestable_reason(cell) if verdict is Verdict.NOT_TESTABLE else "",
                 )
                 cells.append(_cell_data(report, cell, evidence))
             rows.append(RowView(row=row, search=" ".join(sorted(words)).lower(), slots=slots))
