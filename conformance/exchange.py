@@ -8,7 +8,9 @@ and records each request and response as it passes, bodies and SSE events includ
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import ssl
 import time
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
@@ -150,6 +152,12 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 KEPT_OF_OVERSIZED = 64 * 1024
 
 
+@functools.lru_cache(maxsize=1)
+def ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: building one (CA bundle included) costs more than a local exchange."""
+    return httpx2.create_ssl_context()
+
+
 class Gate(Protocol):
     """A provider's traffic control (``conformance.traffic.ProviderTraffic``): budget, slots, counters."""
 
@@ -193,12 +201,11 @@ class Recorder:
     max_body: int = MAX_BODY_BYTES
 
     def client(self, timeout: float) -> httpx2.Client:
-        return httpx2.Client(
-            transport=_RecordingTransport(self, self.transport or httpx2.HTTPTransport()), timeout=timeout
-        )
+        inner = self.transport or httpx2.HTTPTransport(verify=ssl_context())
+        return httpx2.Client(transport=_RecordingTransport(self, inner), timeout=timeout)
 
     def async_client(self, timeout: float) -> httpx2.AsyncClient:
-        inner = self.async_transport or httpx2.AsyncHTTPTransport()
+        inner = self.async_transport or httpx2.AsyncHTTPTransport(verify=ssl_context())
         return httpx2.AsyncClient(transport=_AsyncRecordingTransport(self, inner), timeout=timeout)
 
     def add(
