@@ -55,6 +55,7 @@ def recorded(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[str, Path,
     with FakeServer(flavor) as server:
         args = ["--live", "--record-mode", "once", "--provider", flavor, "--base-url", f"{flavor}={server.base_url}"]
         args += [f"--cassette-dir={tmp_path / 'cassettes'}", f"--conformance-json={tmp_path / 'live.json'}"]
+        args += [f"--junitxml={tmp_path / 'live.xml'}", f"--log-file={tmp_path / 'live.log'}", "--log-file-level=DEBUG"]
         live = run([*args, "-k", SELECTED], CANARY, FLAVORS[flavor], tmp_path)
     assert live.returncode == 0, live.stdout[-3000:]
     return flavor, tmp_path, live
@@ -96,14 +97,20 @@ def test_record_then_replay_gives_the_same_outcomes_without_network(
 def test_no_written_file_or_output_holds_the_key(recorded: tuple[str, Path, subprocess.CompletedProcess[str]]) -> None:
     """The canary: record with a fake key through every provider, then search everything written for it."""
     flavor, tmp, live = recorded
-    again = replay(flavor, tmp, extra=[f"--junitxml={tmp / 'junit.xml'}", f"--log-file={tmp / 'run.log'}"])
+    logs = [f"--junitxml={tmp / 'junit.xml'}", f"--log-file={tmp / 'run.log'}", "--log-file-level=DEBUG"]
+    again = replay(flavor, tmp, extra=logs)
     assert again.returncode == 0, again.stdout[-3000:]
+    report = [sys.executable, "-m", "conformance", "report", str(tmp / "live.json"), str(tmp / "replay.json")]
+    rendered = subprocess.run([*report, "-o", str(tmp / "reports")], capture_output=True, text=True, timeout=120)
+    assert rendered.returncode == 0, rendered.stderr
     written = [p for p in tmp.rglob("*") if p.is_file()]
-    assert {"live.json", "replay.json", "junit.xml", "run.log"} <= {p.name for p in written}
+    assert {"live.json", "live.xml", "live.log", "replay.json", "junit.xml", "run.log", "index.html", "summary.md"} <= {
+        p.name for p in written
+    }
     assert any(p.suffix == ".yaml" for p in written)
     hits = [p for p in written if CANARY in p.read_text(errors="replace")]
     assert hits == []
-    assert CANARY not in live.stdout + live.stderr + again.stdout + again.stderr
+    assert CANARY not in live.stdout + live.stderr + again.stdout + again.stderr + rendered.stdout + rendered.stderr
     assert "REDACTED" in "".join(p.read_text() for p in (tmp / "cassettes" / flavor).glob("*.yaml"))
 
 
