@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import tempfile
@@ -28,6 +29,8 @@ SESSION = pytest.StashKey[Session]()
 SPECS = pytest.StashKey[LoadResult]()
 AUDIT = pytest.StashKey[Audit]()
 DEFAULT_IMPORTED = Path("cassettes") / "imported"
+EXCEPTION_PREFIX = re.compile(r"^(?:[\w.]+\.)?(?:ConformanceFailure|ProbeError|AssertionError): ")
+"""The exception's class, which pytest puts before the message a result record keeps."""
 
 
 def marker_name(provider_id: str) -> str:
@@ -156,10 +159,11 @@ def _message(report: pytest.TestReport) -> str:
         return str(report.longrepr[2]).removeprefix("Skipped: ")
     if report.failed:
         lines = report.longreprtext.strip().splitlines()
-        return next(
+        first = next(
             (line.removeprefix("E   ").strip() for line in lines if line.startswith("E ")),
             lines[-1] if lines else "failed",
         )
+        return EXCEPTION_PREFIX.sub("", first, count=1)
     return ""
 
 
