@@ -199,14 +199,29 @@ class Recorder:
     policy: RetryPolicy | None = None
     gate: Gate | None = None
     max_body: int = MAX_BODY_BYTES
+    clients: list[httpx2.Client] = field(default_factory=list)
+    async_clients: list[httpx2.AsyncClient] = field(default_factory=list)
 
     def client(self, timeout: float) -> httpx2.Client:
         inner = self.transport or httpx2.HTTPTransport(verify=ssl_context())
-        return httpx2.Client(transport=_RecordingTransport(self, inner), timeout=timeout)
+        self.clients.append(httpx2.Client(transport=_RecordingTransport(self, inner), timeout=timeout))
+        return self.clients[-1]
 
     def async_client(self, timeout: float) -> httpx2.AsyncClient:
         inner = self.async_transport or httpx2.AsyncHTTPTransport(verify=ssl_context())
-        return httpx2.AsyncClient(transport=_AsyncRecordingTransport(self, inner), timeout=timeout)
+        self.async_clients.append(httpx2.AsyncClient(transport=_AsyncRecordingTransport(self, inner), timeout=timeout))
+        return self.async_clients[-1]
+
+    def close(self) -> None:
+        """Close the sync clients this probe was given (their pooled connections with them)."""
+        while self.clients:
+            self.clients.pop().close()
+
+    async def aclose(self) -> None:
+        """Close every client this probe was given, async ones included."""
+        self.close()
+        while self.async_clients:
+            await self.async_clients.pop().aclose()
 
     def add(
         self,

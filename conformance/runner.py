@@ -273,6 +273,8 @@ class Session:
         except ProbeError as exc:
             self._probe_failed(nodeid, case, start, exc)
             raise
+        finally:
+            ctx.recorder.close()
         self._finish(nodeid, case, ctx, obs, start)
 
     async def run_async(self, nodeid: str, case: Case) -> None:
@@ -285,6 +287,8 @@ class Session:
         except ProbeError as exc:
             self._probe_failed(nodeid, case, start, exc)
             raise
+        finally:
+            await ctx.recorder.aclose()
         self._finish(nodeid, case, ctx, obs, start)
 
     def _maybe_skip(self, case: Case) -> None:
