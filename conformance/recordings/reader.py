@@ -164,8 +164,25 @@ def _read_yaml(path: Path, data: bytes) -> Recording:
     return Recording(path, format_name, tuple(interactions))
 
 
+def _parse_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
+    """libyaml's parse, or ``None`` (no libyaml, a character the pure-Python reader refuses, any error)."""
+    if formats.FastCassetteLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
+    loader = formats.FastCassetteLoader(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
 def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the document built from it, with YAML errors given their line."""
+    fast = _parse_fast(text)
+    if fast is not None:
+        return fast
     loader = formats.CassetteLoader(text)
     try:
         root = loader.get_single_node()

@@ -50,6 +50,15 @@ def spec_schema() -> dict[str, Any]:
     return schema
 
 
+@cache
+def _validator() -> Any:
+    """The spec schema's validator, built (and its ``$ref``s resolved) once per process; no format checks."""
+    schema = spec_schema()
+    return jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)(
+        schema, format_checker=None
+    )
+
+
 def find_spec_files(paths: Iterable[Path]) -> list[Path]:
     """Spec files named directly, or found recursively in folders, in a stable order."""
     found: list[Path] = []
@@ -95,7 +104,7 @@ def _claim_label(data: Any, path: PathKey) -> str:
 
 
 def _schema_problems(raw: _Raw) -> list[Problem]:
-    validator = jsonschema.Draft202012Validator(spec_schema())
+    validator = _validator()
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(raw.data), key=lambda e: list(map(str, e.absolute_path))):
         path: PathKey = tuple(error.absolute_path)
