@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.exchange import attempt_summary
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
 from conformance.results import Record
@@ -202,6 +203,7 @@ def record_of(finding: Finding | Replayed, outcome: str, message: str) -> Record
                     "attempts": 1,
                     "sdk_error": None,
                 }
+                | attempt_summary(attempt)
             ],
             "check": finding.verdict.check,
         },

@@ -30,6 +30,8 @@ from conformance.resilience import (
 )
 
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie", "set-cookie"})
+PRIVATE_RESPONSE_HEADERS = frozenset({"anthropic-organization-id", "openai-organization"})
+"""Not secrets, but who the caller is: a results file or report is shared, so these are masked there too."""
 MASK = "***"
 
 
@@ -415,3 +417,24 @@ def mask_text(text: str, secrets: tuple[str, ...]) -> str:
 
 def trim(text: str, limit: int = 1500) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
+OBSERVED_BODY_CHARS = 600
+"""How much of a request or response body a results record keeps (the cassette keeps all of it)."""
+
+
+def attempt_summary(attempt: Attempt, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What a results record keeps of one exchange: the request line and body, the response's headers and body;
+    secrets masked before trimming, so no cut can leave part of a key behind."""
+    request, response = attempt.request, attempt.response
+    sent = mask_text(f"{request.method} {request.path}\n{request.body}".rstrip(), secrets)
+    summary: dict[str, Any] = {"request": trim(sent, OBSERVED_BODY_CHARS)}
+    if response is not None:
+        headers = mask_headers(response.headers, secrets)
+        summary["response_headers"] = {
+            k: MASK if k.lower() in PRIVATE_RESPONSE_HEADERS else v for k, v in sorted(headers.items())
+        }
+        summary["response_body"] = trim(mask_text(response.body, secrets), OBSERVED_BODY_CHARS)
+    elif attempt.error:
+        summary["transport_error"] = trim(mask_text(attempt.error, secrets), OBSERVED_BODY_CHARS)
+    return summary

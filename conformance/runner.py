@@ -18,7 +18,7 @@ import pytest
 import conformance.checks  # noqa: F401  (registers every check)
 from conformance.cassettes import CassetteError, Replayer, cassette_path, read_cassette, rerecord_hint, write_cassette
 from conformance.checks.registry import CHECKS, ConformanceFailure
-from conformance.exchange import trim
+from conformance.exchange import attempt_summary, trim
 from conformance.options import Settings
 from conformance.plan import Untestable, Variant, plan
 from conformance.probes.base import Observation, ProbeContext, ProbeError
@@ -311,7 +311,7 @@ class Session:
                 outcome=outcome,
                 message=message,
                 testable=case.untestable is None,
-                observed=observed(obs),
+                observed=observed(obs, self.secrets()),
                 evidence=self.evidence(case, obs),
                 duration_ms=round(duration, 2),
                 doc_url=case.claim.doc.url,
@@ -348,21 +348,20 @@ def _request_id(obs: Observation) -> str | None:
     return response.headers.get("request-id") or response.headers.get("x-request-id")
 
 
-def observed(obs: Observation | None) -> dict[str, Any]:
-    """A short, secret-free summary of what came back, per call."""
+def observed(obs: Observation | None, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A short, secret-free summary of what was sent and what came back, per call (its last attempt)."""
     if obs is None:
         return {}
     calls = []
     for call in obs.calls:
         response = call.response
-        calls.append(
-            {
-                "label": call.label,
-                "status": response.status if response else None,
-                "attempts": len(call.attempts),
-                "sdk_error": f"{type(call.error).__name__}" if call.error else None,
-            }
-        )
+        summary = {
+            "label": call.label,
+            "status": response.status if response else None,
+            "attempts": len(call.attempts),
+            "sdk_error": f"{type(call.error).__name__}" if call.error else None,
+        }
+        calls.append(summary | (attempt_summary(call.attempts[-1], secrets) if call.attempts else {}))
     return {"calls": calls}
 
 

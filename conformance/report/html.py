@@ -153,18 +153,29 @@ def _call_line(call: Mapping[str, Any]) -> str:
         line += f" after {call['attempts']} attempts"
     if call.get("sdk_error"):
         line += f"; the SDK raised {call['sdk_error']}"
-    extra = {k: v for k, v in call.items() if k not in ("label", "status", "attempts", "sdk_error") and v is not None}
+    extra = {k: v for k, v in call.items() if k not in CALL_KEYS and v is not None}
     if extra:
         line += " " + json.dumps(extra, ensure_ascii=False, default=str, sort_keys=True)
+    headers = call.get("response_headers")
+    if isinstance(headers, dict) and headers:
+        line += "\n" + "\n".join(f"{k}: {v}" for k, v in headers.items())
+    for key in ("response_body", "transport_error"):
+        if call.get(key):
+            line += f"\n\n{call[key]}"
     return line
+
+
+CALL_KEYS = frozenset({"label", "status", "attempts", "sdk_error", "request", "response_headers", "response_body"})
+CALL_KEYS |= {"transport_error"}
+"""What a call of ``observed.calls`` holds that :func:`_call_line` lays out itself."""
 
 
 def _record_data(rec: Rec, evidence: _Interner) -> list[Any]:
     data = rec.data
     observed = dict(data.get("observed") or {})
     calls = observed.pop("calls", [])
-    sent = [str(c.get("label", "")) for c in calls if isinstance(c, dict)]
-    came_back = "\n".join(_call_line(c) for c in calls if isinstance(c, dict))
+    sent = [str(c.get("request") or c.get("label", "")) for c in calls if isinstance(c, dict)]
+    came_back = "\n\n".join(_call_line(c) for c in calls if isinstance(c, dict))
     return [
         str(data.get("variant", "")),
         rec.verdict.value,
