@@ -84,12 +84,42 @@ class Diff:
         return not any(changes for _, _, changes in self.sections())
 
 
+def _skeleton(value: object) -> object:
+    """A JSON value's shape: keys and types, not values (an error's wording or a request id changes every run)."""
+    if isinstance(value, dict):
+        return {str(k): _skeleton(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_skeleton(value[0])] if value else []
+    return type(value).__name__
+
+
+def _call_shape(call: object) -> object:
+    """Status, response header names and, for an error answer, the body's skeleton."""
+    if not isinstance(call, dict):
+        return call
+    shape: dict[str, object] = {"status": call.get("status"), "sdk_error": call.get("sdk_error")}
+    headers = call.get("response_headers")
+    if isinstance(headers, dict):
+        shape["headers"] = sorted(k.lower() for k in headers)
+    status = call.get("status")
+    if isinstance(status, int) and status >= 400 and isinstance(call.get("response_body"), str):
+        try:
+            shape["body"] = _skeleton(json.loads(call["response_body"]))
+        except ValueError:
+            shape["body"] = "not JSON (or trimmed)"
+    return shape
+
+
 def _shape(cell: Cell) -> str:
     if cell.location not in SHAPE_LOCATIONS:
         return ""
-    observed = {
-        str(r.data.get("variant", "")): r.data.get("observed") or {} for r in cell.records if r.evidence_kind != "none"
-    }
+    observed: dict[str, object] = {}
+    for r in cell.records:
+        if r.evidence_kind == "none":
+            continue
+        seen = dict(r.data.get("observed") or {})
+        seen["calls"] = [_call_shape(c) for c in seen.get("calls") or []]
+        observed[str(r.data.get("variant", ""))] = seen
     return json.dumps(observed, sort_keys=True, separators=(",", ":"), default=str) if observed else ""
 
 
