@@ -197,27 +197,30 @@ class Replayer:
         self.mismatches.append(f"{request.method} {urlsplit(str(request.url)).path} {body[:200]}")
         return httpx2.Response(599, json={"error": "no matching interaction in the cassette"}, request=request)
 
-    def answer(self, request: httpx2.Request) -> httpx2.Response:
-        request.read()
+    def _look_up(self, request: httpx2.Request) -> httpx2.Response | None:
+        """The recorded answer, the "out of date" answer, or None when the request is to go live."""
         body = _text(request)
         found = self._recorded(request, body)
         self.went_live.append(found is None and self.live is not None)
+        if found is None and self.live is None:
+            return self._unmatched(request, body)
+        return found
+
+    def answer(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()
+        found = self._look_up(request)
         if found is not None:
             return found
-        if self.live is not None:
-            return self.live[0].handle_request(request)
-        return self._unmatched(request, body)
+        assert self.live is not None
+        return self.live[0].handle_request(request)
 
     async def answer_async(self, request: httpx2.Request) -> httpx2.Response:
         await request.aread()
-        body = _text(request)
-        found = self._recorded(request, body)
-        self.went_live.append(found is None and self.live is not None)
+        found = self._look_up(request)
         if found is not None:
             return found
-        if self.live is not None:
-            return await self.live[1].handle_async_request(request)
-        return self._unmatched(request, body)
+        assert self.live is not None
+        return await self.live[1].handle_async_request(request)
 
     def transports(self) -> tuple[httpx2.BaseTransport, httpx2.AsyncBaseTransport]:
         return httpx2.MockTransport(self.answer), httpx2.MockTransport(self.answer_async)
