@@ -146,6 +146,8 @@ def _openai_request(claim: Claim) -> Plan:
         return _one(oai.foreign_model, "own_model_names_only")
     if field == "reasoning_effort" and claim.id.endswith(".none"):
         return _one(oai.reasoning_off, "reasoning_off")
+    if field == "reasoning_effort" and status is Status.UNSUPPORTED and "cannot-disable" in claim.id:
+        return _one(oai.reasoning_cannot_be_off, "reasoning_stays_on")
     if field.startswith("response_format.") and status in (Status.SUPPORTED, Status.PARTIAL):
         return _one(oai.response_format, "accepted")
     if status in (Status.SUPPORTED, Status.PARTIAL):
@@ -269,6 +271,14 @@ def _openai(claim: Claim) -> Plan:
     if loc is Location.BEHAVIOR:
         if "hoisting" in claim.id:
             return _one(oai.system_hoisting, "system_hoisting")
+        if "system-developer-join" in claim.id:
+            return _one(oai.system_developer_join, "system_messages_joined")
+        if field == "prompt_caching" and status is Status.UNSUPPORTED:
+            return _one(oai.prompt_caching, "prompt_not_cached")
+        if field == "reasoning_effort" and claim.id.endswith(".default"):
+            return _one(oai.reasoning_default, "default_reasoning")
+        if field == "thought_signatures":
+            return _one(oai.thought_signatures, "thought_signatures")
         if "thinking-not-returned" in claim.id or ("thinking" in claim.id and "return" in claim.id):
             return _one(oai.thinking, "thinking_not_returned")
         if "unsupported-fields" in claim.id:

@@ -6,6 +6,7 @@ value, and the value is recorded in the result.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import string
 from functools import cache
@@ -121,3 +122,37 @@ def over_limit_value(claim: Claim) -> Any:
     if claim.field not in OPENAI_FIELD_VALUES:
         raise KeyError(claim.field)
     return json.loads(_draw_cached(f"over-limit:{claim.field}:{claim.params['max']}"))
+
+
+CACHEABLE_MINIMUM_TOKENS: tuple[tuple[str, int], ...] = (
+    ("claude-haiku-4-5*", 4096),
+    ("claude-opus-4-5*", 4096),
+    ("claude-opus-4-6*", 4096),
+    ("claude-sonnet-4-6*", 2048),
+    ("claude-3-5-haiku*", 2048),
+    ("claude-3-haiku*", 2048),
+)
+"""The shortest prompt Anthropic caches, per model (https://docs.claude.com/en/docs/build-with-claude/prompt-caching,
+"Cache limitations"; not in the seeds); every other model: :data:`CACHEABLE_MINIMUM_DEFAULT`."""
+CACHEABLE_MINIMUM_DEFAULT = 1024
+"""Claude Sonnet 4.5, Opus 4.1, Opus 4, Sonnet 4, Sonnet 3.7; also OpenAI's automatic-caching minimum."""
+
+
+def cacheable_minimum(model: str) -> int:
+    """The documented minimum number of prompt tokens a prompt needs before ``model`` can cache it."""
+    for pattern, tokens in CACHEABLE_MINIMUM_TOKENS:
+        if fnmatch.fnmatchcase(model, pattern):
+            return tokens
+    return CACHEABLE_MINIMUM_DEFAULT
+
+
+THINKS_BY_DEFAULT = ("gemini-2.5-pro*", "gemini-2.5-flash", "gemini-2.5-flash-0*", "gemini-2.5-flash-preview*",
+                     "gemini-3-*", "gemini-3.*")  # fmt: skip
+"""Gemini models whose default thinking level or budget is not zero (https://ai.google.dev/gemini-api/docs/thinking:
+Gemini 3 defaults to the high level, 2.5 Pro and 2.5 Flash to a dynamic budget; 2.5 Flash-Lite and 2.0 do not
+think by default)."""
+
+
+def thinks_by_default(model: str) -> bool:
+    bare = model.removeprefix("models/")
+    return any(fnmatch.fnmatchcase(bare, pattern) for pattern in THINKS_BY_DEFAULT)

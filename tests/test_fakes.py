@@ -144,7 +144,13 @@ def test_openai_format_basic_stream_and_errors(flavor: str) -> None:
         assert [c.message.content for c in reply.choices] == ["OK"]
         assert reply.choices[0].finish_reason == "stop"
         assert reply.usage is not None
-        assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens) == (6, 1, 7)
+        details = reply.usage.completion_tokens_details
+        thought = (details.reasoning_tokens or 0) if details and flavor == "gemini-openai" else 0  # 2.5 Flash thinks
+        assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.total_tokens) == (
+            6,
+            1,
+            7 + thought,
+        )
 
         chunks = list(
             client.chat.completions.create(
@@ -536,6 +542,70 @@ def test_break_hoisting_drops_late_system_messages() -> None:
     assert reply["choices"][0]["message"]["content"] == prompts.SECRET_WORD
 
 
+CODE_WORD_MESSAGES = [
+    *ask(prompts.CODE_WORD_SYSTEM, "system"),
+    *ask(prompts.CODE_WORD_DEVELOPER, "developer"),
+    *ask(prompts.CODE_WORD_QUESTION),
+]
+
+
+@pytest.mark.parametrize(("breaks", "answer"), [((), " ".join(prompts.CODE_WORDS)), (("join",), prompts.CODE_WORDS[1])])
+def test_system_and_developer_messages_are_joined_unless_broken(breaks: tuple[str, ...], answer: str) -> None:
+    """The model sees every system/developer message; broken, only the last one (the first code word is lost)."""
+    broken = frozenset(f"anthropic-openai.behavior.system-developer-{b}" for b in breaks)
+    with openai_sdk("anthropic-openai", broken) as client:
+        reply = client.chat.completions.create(model="claude-haiku-4-5", messages=CODE_WORD_MESSAGES, max_tokens=16)
+    assert reply.choices[0].message.content == answer
+
+
+def test_a_repeated_long_prompt_is_cached_only_when_broken() -> None:
+    messages: Any = [{"role": "system", "content": prompts.cacheable_text(4096)}, *ask(prompts.BASIC)]
+    for breaks, cached in ((frozenset(), None), (frozenset({"anthropic-openai.behavior.prompt-caching"}), True)):
+        with openai_sdk("anthropic-openai", breaks) as client:
+            first, repeat = (
+                client.chat.completions.create(model="claude-haiku-4-5", messages=messages, max_tokens=4)
+                for _ in range(2)
+            )
+            details = [u.prompt_tokens_details for u in (first.usage, repeat.usage) if u is not None]
+        if cached is None:
+            assert details == [None, None]
+        else:
+            assert [d.cached_tokens if d else 0 for d in details] == [0, repeat.usage.prompt_tokens]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("model", "thinks"), [("gemini-2.5-flash", False), ("gemini-2.5-pro", True), ("gemini-3-pro-preview", True)]
+)
+def test_reasoning_effort_none_turns_thinking_off_only_on_2_5_flash(model: str, thinks: bool) -> None:
+    with openai_sdk("gemini-openai") as client:
+        default = client.chat.completions.create(model=model, messages=ask(prompts.THINK), max_tokens=64)
+        off = client.chat.completions.create(
+            model=model, messages=ask(prompts.THINK), max_tokens=64, reasoning_effort="none"
+        )
+    assert default.usage
+    assert default.usage.completion_tokens_details
+    assert (default.usage.completion_tokens_details.reasoning_tokens or 0) > 0
+    details = off.usage.completion_tokens_details if off.usage else None
+    assert bool(details and details.reasoning_tokens) is thinks
+
+
+def test_gemini_3_tool_calls_carry_a_signature_that_must_come_back() -> None:
+    asked = ask(prompts.TOOLS)
+    with openai_sdk("gemini-openai") as client:
+        answer = client.chat.completions.create(model="gemini-3-pro-preview", messages=asked, tools=TOOLS)
+        raw_calls = [c.model_dump() for c in answer.choices[0].message.tool_calls or []]
+        assert raw_calls[0]["extra_content"]["google"]["thought_signature"]
+        assert all("extra_content" not in c for c in raw_calls[1:])  # only the first call of a turn is signed
+        results = [{"role": "tool", "tool_call_id": c["id"], "content": "sunny"} for c in raw_calls]
+        echoed: Any = [*asked, {"role": "assistant", "tool_calls": raw_calls}, *results]
+        follow = client.chat.completions.create(model="gemini-3-pro-preview", messages=echoed, tools=TOOLS)
+        assert follow.choices[0].message.content == "It is sunny in Paris and 21:00 in Tokyo."
+        unsigned = [{k: v for k, v in c.items() if k != "extra_content"} for c in raw_calls]
+        stripped: Any = [*asked, {"role": "assistant", "tool_calls": unsigned}, *results]
+        with pytest.raises(openai.BadRequestError, match="thought_signature"):
+            client.chat.completions.create(model="gemini-3-pro-preview", messages=stripped, tools=TOOLS)
+
+
 def test_break_refusal_filled() -> None:
     reply, _ = _anthropic_openai("response.choices.message.refusal")
     message = reply["choices"][0]["message"]
@@ -632,6 +702,8 @@ def _openai_battery(flavor: str) -> list[Request]:
     ]
     google = {"thinking_config": {"thinking_budget": "low", "include_thoughts": True}}
     schema = {"type": "json_schema", "json_schema": fixture_json("schemas/calendar_event.json")}
+    codes = CODE_WORD_MESSAGES
+    cacheable = [{"role": "system", "content": prompts.cacheable_text(1024)}, *ask(prompts.BASIC)]
     return [
         chat(), chat(prompts.COUNT, max_tokens=3), chat(prompts.COUNT, max_tokens=None, max_completion_tokens=3),
         chat(prompts.COUNT, max_tokens=64, stop=["7"]), chat(stop=list("abcde")), chat(n=2), chat(n=129),
@@ -654,6 +726,10 @@ def _openai_battery(flavor: str) -> list[Request]:
         chat(prompts.THINK, extra_body={"google": google}), chat(prompts.THINK, google=google),
         chat(model="gemini-3-pro-preview", reasoning_effort="low"),
         chat(reasoning_effort="low", extra_body={"google": {"thinking_config": {"thinking_budget": 1024}}}),
+        chat(messages=codes), chat(messages=cacheable), chat(messages=cacheable),
+        chat(prompts.THINK, model="gemini-2.5-pro", reasoning_effort="none"),
+        chat(prompts.THINK, model="gemini-3-pro-preview", reasoning_effort="none"),
+        chat(prompts.TOOLS, model="gemini-3-pro-preview", tools=TOOLS, max_tokens=200),
         chat(foo=1), chat(headers={**auth, "authorization": f"Bearer {BAD_KEY}"}), chat(headers={"content-type": "application/json"}),
         chat(headers={**auth, "openai-organization": "org-x"}), chat(headers={**auth, "openai-project": "proj-x"}),
         chat(headers={"authorization": "Bearer k"}), chat(model="no-such-model-conformance"), chat(model="gpt-4o"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.checks.registry import fail, register, require_ok, require_rejected, resolve
 from conformance.probes import prompts
 from conformance.probes.base import Observation
@@ -48,3 +50,54 @@ def mapped_inputs_accepted(claim: Claim, obs: Observation) -> None:
 @register("exclusive_rejected")
 def exclusive_rejected(claim: Claim, obs: Observation) -> None:
     require_rejected(obs.main, f"{claim.field} together with {claim.params.get('with')}")
+
+
+@register("system_messages_joined")
+def system_messages_joined(claim: Claim, obs: Observation) -> None:
+    """A system and a developer message both reach the model: asked for the code word each holds, it gives both."""
+    body = require_ok(obs.main, "a request with a system and a developer message")
+    text = " ".join(c for c in resolve(body, "choices[].message.content") if isinstance(c, str))
+    lost = [word for word in obs.values.get("code_words", prompts.CODE_WORDS) if word.lower() not in text.lower()]
+    if lost:
+        fail(
+            f"not every system/developer message reached the model: asked for the code words, the answer "
+            f"{text[:120]!r} lacks {', '.join(lost)}"
+        )
+
+
+def _cached_tokens(body: dict[str, Any]) -> int:
+    """Prompt tokens the answer reports as read from a cache (OpenAI's field, or Anthropic's name for it)."""
+    found = [
+        *resolve(body, "usage.prompt_tokens_details.cached_tokens"),
+        *resolve(body, "usage.cache_read_input_tokens"),
+    ]
+    return max((v for v in found if isinstance(v, int) and not isinstance(v, bool)), default=0)
+
+
+@register("prompt_not_cached")
+def prompt_not_cached(claim: Claim, obs: Observation) -> None:
+    """The same cacheable prompt sent twice: both accepted, and the repeat reads nothing from a cache."""
+    require_ok(obs.call("first"), "the first request with a cacheable prompt")
+    repeat = require_ok(obs.call("repeat"), "the same request again")
+    cached = _cached_tokens(repeat)
+    if cached > 0:
+        fail(
+            f"prompt caching is documented as not supported, but the repeated prompt "
+            f"(>= {obs.values.get('cacheable_minimum_tokens')} tokens) reports {cached} cached tokens"
+        )
+
+
+@register("thought_signatures")
+def thought_signatures(claim: Claim, obs: Observation) -> None:
+    """A tool call carries ``extra_content.google.thought_signature``; echoing it back in the next turn is accepted.
+
+    Gemini puts the signature on the first function call of a turn only (parallel calls after it carry none).
+    """
+    body = require_ok(obs.call("tool-call"), "a request with tools")
+    calls = [c for c in resolve(body, "choices[].message.tool_calls[]") if isinstance(c, dict)]
+    if not calls:
+        fail("no tool call came back, so no thought signature could be looked for")
+    signature = resolve(calls[0], "extra_content.google.thought_signature")[0]
+    if not isinstance(signature, str) or not signature:
+        fail(f"the tool call carries no extra_content.google.thought_signature (got {signature!r}): {calls[0]}")
+    require_ok(obs.call("echo"), "the next turn echoing the tool call with its thought signature")

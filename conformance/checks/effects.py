@@ -8,6 +8,7 @@ from conformance.checks.registry import fail, is_empty, register, require_ok, re
 from conformance.probes import prompts
 from conformance.probes.base import Observation
 from conformance.spec.model import Claim
+from conformance.values import thinks_by_default
 
 
 def _texts(body: dict[str, Any]) -> str:
@@ -80,3 +81,41 @@ def reasoning_off(claim: Claim, obs: Observation) -> None:
     spent = [v for v in resolve(body, "usage.completion_tokens_details.reasoning_tokens") if not is_empty(v)]
     if any(isinstance(v, int) and v > 0 for v in spent):
         fail(f'reasoning_effort "none" should turn thinking off, but reasoning_tokens={spent[0]}')
+
+
+def reasoning_spent(body: dict[str, Any]) -> int:
+    """Reasoning tokens an OpenAI-shaped answer reports: ``completion_tokens_details.reasoning_tokens``, or else the
+    tokens ``total_tokens`` counts beyond prompt and completion (where a layer bills thinking without naming it)."""
+    found = body.get("usage")
+    usage: dict[str, Any] = found if isinstance(found, dict) else {}
+    named = resolve(usage, "completion_tokens_details.reasoning_tokens")[0]
+    counts = [usage.get(k) for k in ("total_tokens", "prompt_tokens", "completion_tokens")]
+    total, prompt, completion = (c if isinstance(c, int) else None for c in counts)
+    hidden = total - prompt - completion if total is not None and prompt is not None and completion is not None else 0
+    return max(named if isinstance(named, int) else 0, hidden)
+
+
+@register("reasoning_stays_on")
+def reasoning_stays_on(claim: Claim, obs: Observation) -> None:
+    """reasoning_effort "none" cannot turn reasoning off on this model: refused with a 4xx, or reasoning still spent."""
+    call = obs.main
+    if call.status is not None and 400 <= call.status < 500:
+        return
+    body = require_ok(call, f'reasoning_effort "none" on {obs.values.get("model")}')
+    if reasoning_spent(body) <= 0:
+        fail(
+            f'reasoning cannot be turned off on {obs.values.get("model")}, but reasoning_effort "none" was accepted '
+            f"and no reasoning tokens were spent (usage: {body.get('usage')})"
+        )
+
+
+@register("default_reasoning")
+def default_reasoning(claim: Claim, obs: Observation) -> None:
+    """No reasoning_effort: accepted, and a model whose documented default thinks spends reasoning tokens."""
+    model = str(obs.values.get("model"))
+    body = require_ok(obs.main, "a request without reasoning_effort")
+    if thinks_by_default(model) and reasoning_spent(body) <= 0:
+        fail(
+            f"without reasoning_effort {model} should think at its default level or budget, but no reasoning "
+            f"tokens were spent (usage: {body.get('usage')})"
+        )

@@ -12,7 +12,7 @@ from conformance.probes import prompts
 from conformance.probes.base import Call, Observation, ProbeContext
 from conformance.probes.clients import openai_async_client, openai_client, perform, perform_async, raw_request
 from conformance.spec.model import Claim
-from conformance.values import FIXTURES, fixture_json, over_limit_value, value_for
+from conformance.values import FIXTURES, cacheable_minimum, fixture_json, over_limit_value, value_for
 
 SMALL = 16
 
@@ -302,6 +302,70 @@ def system_hoisting(ctx: ProbeContext, claim: Claim) -> Observation:
         {"role": "system", "content": prompts.SECRET_SYSTEM},
     ]
     return Observation([_chat(ctx, "hoisting", messages=messages)])
+
+
+def system_developer_join(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A system and a developer message, each holding one of two code words: joined, the model knows both."""
+    messages = [
+        {"role": "system", "content": prompts.CODE_WORD_SYSTEM},
+        {"role": "developer", "content": prompts.CODE_WORD_DEVELOPER},
+        {"role": "user", "content": prompts.CODE_WORD_QUESTION},
+    ]
+    call = _chat(ctx, "system+developer", messages=messages)
+    return Observation([call], values={"code_words": list(prompts.CODE_WORDS)})
+
+
+def prompt_caching(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The same cacheable prompt twice (the model's documented minimum, marked ``cache_control``): no cache hit.
+
+    The reference text is a system text part marked the way Anthropic's own API caches it; a layer that cached
+    prompts would report the second call's prefix in ``usage.prompt_tokens_details.cached_tokens``.
+    """
+    minimum = cacheable_minimum(ctx.model)
+    part = {"type": "text", "text": prompts.cacheable_text(minimum), "cache_control": {"type": "ephemeral"}}
+    messages = [{"role": "system", "content": [part]}, {"role": "user", "content": prompts.BASIC}]
+    calls = [_chat(ctx, label, messages=copy.deepcopy(messages), max_tokens=4) for label in ("first", "repeat")]
+    return Observation(calls, values={"cacheable_minimum_tokens": minimum, "cache_control": {"type": "ephemeral"}})
+
+
+def reasoning_cannot_be_off(ctx: ProbeContext, claim: Claim) -> Observation:
+    """reasoning_effort "none" on a model whose reasoning cannot be turned off (room left for thinking)."""
+    call = _chat(ctx, "effort=none", messages=_messages(prompts.THINK), reasoning_effort="none", max_tokens=512)
+    return Observation([call], values={"reasoning_effort": "none", "model": ctx.model})
+
+
+def reasoning_default(ctx: ProbeContext, claim: Claim) -> Observation:
+    """No reasoning_effort at all: the model reasons at its own default level or budget."""
+    call = _chat(ctx, "no-effort", messages=_messages(prompts.THINK), max_tokens=512)
+    return Observation([call], values={"reasoning_effort": None, "model": ctx.model})
+
+
+def _tool_calls_of(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    choices = answer.get("choices") or [{}]
+    message = choices[0].get("message") if isinstance(choices[0], dict) else None
+    calls = message.get("tool_calls") if isinstance(message, dict) else None
+    return [c for c in calls or [] if isinstance(c, dict)]
+
+
+def _echoed_turn(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The assistant turn exactly as it came back (tool calls with their ``extra_content``), then each result."""
+    message = dict(answer["choices"][0]["message"])
+    turn: list[dict[str, Any]] = [{k: v for k, v in message.items() if v is not None}]
+    for tool_call in _tool_calls_of(answer):
+        turn.append({"role": "tool", "tool_call_id": tool_call.get("id"), "content": '{"result": "sunny, 21:00"}'})
+    return turn
+
+
+def thought_signatures(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A tool call (its signature comes back on it), then the next turn echoing it back: accepted."""
+    asked = _messages(prompts.TOOLS)
+    fields: dict[str, Any] = {"tools": _tools(), "tool_choice": "auto", "reasoning_effort": "low", "max_tokens": 1024}
+    first = _chat(ctx, "tool-call", messages=asked, **fields)
+    obs = Observation([first], values={"reasoning_effort": "low", "tools": [t["function"]["name"] for t in _tools()]})
+    answer = first.response.json if first.ok and first.response is not None else None
+    if isinstance(answer, dict) and _tool_calls_of(answer):
+        obs.calls.append(_chat(ctx, "echo", messages=asked + _echoed_turn(answer), **fields))
+    return obs
 
 
 def image_input(ctx: ProbeContext, claim: Claim) -> Observation:

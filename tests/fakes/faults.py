@@ -104,6 +104,9 @@ class Config:
     store: Store = field(default_factory=Store)  # files, batches and skills the job endpoints created
     extras: bool = False  # OpenAI's own response extras (refusal, logprobs, service_tier, usage details ...)
     thinking_out: bool = False  # thinking text comes back (OpenAI shape: message.reasoning_content)
+    thinking_models: tuple[str, ...] = ()  # model globs that think unless told not to (usage reports reasoning)
+    can_disable: tuple[str, ...] = ()  # model globs whose thinking reasoning_effort "none" turns off
+    signature_models: tuple[str, ...] = ()  # model globs that sign their tool calls and want the signature back
 
 
 # --- paths -----------------------------------------------------------------------------------------------------
@@ -377,3 +380,22 @@ _ids = itertools.count(1)
 
 def fresh_id() -> str:
     return f"{next(_ids):012x}"
+
+
+def models_matching(cfg_globs: tuple[str, ...], model: str) -> bool:
+    bare = model.removeprefix("models/")
+    return any(fnmatch.fnmatchcase(bare, pattern) for pattern in cfg_globs)
+
+
+def more_models(attribute: str, *patterns: str) -> Fault:
+    """Widen a model-glob knob (``can_disable``, ...): a documented per-family behaviour reaches another family."""
+
+    def hook(cfg: Config) -> None:
+        setattr(cfg, attribute, (*getattr(cfg, attribute), *patterns))
+
+    return Fault(config=hook)
+
+
+def no_models(attribute: str) -> Fault:
+    """Empty a model-glob knob (``thinking_models``, ``signature_models``): no model does it any more."""
+    return Fault(config=lambda cfg: setattr(cfg, attribute, ()))

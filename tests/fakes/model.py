@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import struct
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ from conformance.probes import prompts
 COUNT_TEXT = " ".join(str(i) for i in range(1, 21))
 THOUGHT = "17 * 23 = 17 * 20 + 17 * 3 = 340 + 51 = 391."
 TOOL_ARGUMENTS = {"get_weather": {"location": "Paris"}, "get_time": {"city": "Tokyo"}}
+CODE_WORD = re.compile(r"code word is (\w+)")
+"""What the toy model reads code words from, in whatever system text reached it."""
 EVENT = {"name": "AI conference", "date": "Friday", "participants": ["John", "Susan"]}
 
 
@@ -88,6 +91,8 @@ def _text_for(prompt: Prompt) -> str:
         return "It is sunny in Paris and 21:00 in Tokyo."
     if prompts.SECRET_QUESTION in q:
         return prompts.SECRET_WORD if prompts.SECRET_SYSTEM in prompt.system else "I don't know"
+    if prompts.CODE_WORD_QUESTION in q:
+        return " ".join(CODE_WORD.findall(prompt.system)) or "I don't know"
     if prompts.COUNT in q:
         return COUNT_TEXT
     if prompts.TOOLS in q:

@@ -7,6 +7,8 @@ its fault table says how each implemented claim breaks.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import re
 import struct
 import time
@@ -36,6 +38,9 @@ from .faults import (
     header,
     header_optional,
     header_refused,
+    models_matching,
+    more_models,
+    no_models,
     pick,
     refuse,
     reply_edit,
@@ -43,8 +48,9 @@ from .faults import (
     routes_on,
     thinking_out,
 )
-from .model import Answer, Prompt, embedding, respond, words
+from .model import Answer, Prompt, ToolCall, embedding, respond, words
 from .server import Reply, Request, SseEvent
+from .store import Missing
 
 OPENAI_FIELDS = frozenset({
     "model", "messages", "audio", "frequency_penalty", "function_call", "functions", "logit_bias", "logprobs",
@@ -67,9 +73,22 @@ PART_TYPES = frozenset({"text", "image_url", "input_audio", "file"})
 ROOTS = {"openai": "/v1/", "anthropic-openai": "/v1/", "gemini-openai": "/v1beta/openai/"}
 CREATED = 1_700_000_000
 EFFECTS = frozenset(
-    {"max_tokens", "max_completion_tokens", "stop", "parallel_tool_calls", "stream", "stream_options", "hoisting"}
+    {
+        "max_tokens",
+        "max_completion_tokens",
+        "stop",
+        "parallel_tool_calls",
+        "stream",
+        "stream_options",
+        "hoisting",
+        "join",
+    }
 )
-"""What shapes the answer on all three layers; each adds its own (``hoisting``: system messages anywhere count)."""
+"""What shapes the answer on all three layers; each adds its own (``hoisting``: system messages anywhere count;
+``join``: every system/developer message reaches the model, not only the last one)."""
+CACHE_MINIMUM = 1024
+"""With ``prompt_caching`` on (no layer here documents it; a break turns it on), a repeated prompt of at least
+this many tokens is read from the cache, as OpenAI's automatic caching does."""
 
 
 def openai_config() -> Config:
@@ -127,12 +146,15 @@ def gemini_openai_config() -> Config:
         flavor="gemini-openai",
         models=(*GEMINI_MODELS, "imagen-3.0-generate-002"),  # the image model of the documented example
         routes={"chat", "chat-v1beta", "models", "model", "embeddings", "images", "batches", "batch", "native-upload"},
-        effects=set(EFFECTS | {"response_format", "include_thoughts"}),
+        effects=set(EFFECTS | {"response_format", "include_thoughts", "reasoning_usage", "default_thinking"}),
         checks={"key", "model", "model-prefix", "min-tokens", "exclusive"},
         required={"model", "messages"},
         required_headers={"authorization"},
         enums={"reasoning_effort": frozenset({"none", "minimal", "low", "medium", "high"})},
         model_prefixes=("gemini-", "models/gemini-"),
+        thinking_models=("gemini-2.5-*", "gemini-3-*"),  # 2.0 does not think; 2.5 and 3 think by default
+        can_disable=("gemini-2.5-flash*",),  # "none" turns thinking off for 2.5 Flash, not for 2.5 Pro or 3
+        signature_models=("gemini-3-*",),
     )
 
 
@@ -224,8 +246,10 @@ def _chat(cfg: Config, req: Request) -> Reply:
     messages = data.get("messages") or []
     if not isinstance(messages, list) or not all(isinstance(m, dict) and m.get("role") in ROLES for m in messages):
         raise Problem(400, "Invalid 'messages': every message needs a valid role.", "messages", "invalid_value")
+    _check_signatures(cfg, model, messages)
     prompt = _prompt(cfg, data, messages)
-    prompt.thinking = (data.get("thinking") or {}).get("type") == "enabled" or bool(google)
+    enabled = (data.get("thinking") or {}).get("type") == "enabled"
+    prompt.thinking = enabled or bool(google) or _thinks(cfg, model, data)
     answer = respond(prompt)
     thought = answer.thought if "include_thoughts" in cfg.effects and google.get("include_thoughts") else ""
     n = int(data.get("n") or 1)
@@ -279,7 +303,7 @@ def _prompt(cfg: Config, data: dict[str, Any], messages: list[dict[str, Any]]) -
             seen_user = True
             prompt.question, prompt.images, prompt.audio = text, prompt.images + images, prompt.audio + audio
         prompt.texts.append(text)
-    prompt.system = "\n".join(system)
+    prompt.system = "\n".join(system if "join" in cfg.effects else system[-1:])
     prompt.tools = tuple(f for f in find(data, "tools[].function.name") if isinstance(f, str))
     choice = data.get("tool_choice") or "auto"
     named = find(choice, "function.name")
@@ -322,11 +346,56 @@ def _message(cfg: Config, data: dict[str, Any], answer: Answer, thought: str) ->
     if cfg.thinking_out and answer.thought:
         message["reasoning_content"] = answer.thought
     if answer.tool_calls:
-        message["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.json}}
-            for c in answer.tool_calls
-        ]
+        message["tool_calls"] = [_tool_call(cfg, data, c, k) for k, c in enumerate(answer.tool_calls)]
     return message
+
+
+def _thinks(cfg: Config, model: str, data: dict[str, Any]) -> bool:
+    """Whether a thinking model thinks: always, unless reasoning_effort "none" where that turns it off; with
+    ``default_thinking`` off (a break), only when a reasoning_effort asks it to."""
+    if not models_matching(cfg.thinking_models, model):
+        return False
+    effort = data.get("reasoning_effort")
+    if effort == "none":
+        return not models_matching(cfg.can_disable, model)
+    return effort is not None or "default_thinking" in cfg.effects
+
+
+def _signature(model: str, name: str, arguments: str) -> str:
+    """The thought signature of one function call: opaque to the client, checkable by the server."""
+    digest = hashlib.sha256(f"{model.removeprefix('models/')}|{name}|{arguments}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def _tool_call(cfg: Config, data: dict[str, Any], call: ToolCall, k: int, index: bool = False) -> dict[str, Any]:
+    """One tool call; on a signing model the first of the turn carries its thought signature (``extra_content``)."""
+    function = {"name": call.name, "arguments": call.json}
+    found: dict[str, Any] = {"index": k} if index else {}
+    found |= {"id": call.id, "type": "function", "function": function}
+    model = str(data.get("model") or "")
+    if k == 0 and models_matching(cfg.signature_models, model):
+        found["extra_content"] = {"google": {"thought_signature": _signature(model, call.name, call.json)}}
+    return found
+
+
+def _check_signatures(cfg: Config, model: str, messages: list[dict[str, Any]]) -> None:
+    """On a signing model, the first function call of each assistant step of the current turn (since the last user
+    message) must come back with the signature it was given."""
+    if not models_matching(cfg.signature_models, model):
+        return
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    start = users[-1] if users else 0
+    for position, message in enumerate(messages[start:], start + 1):
+        calls = message.get("tool_calls") if message.get("role") == "assistant" else None
+        first = calls[0] if isinstance(calls, list) and calls and isinstance(calls[0], dict) else None
+        if first is None:
+            continue
+        function = first.get("function") or {}
+        name, arguments = str(function.get("name")), str(function.get("arguments"))
+        sent = find(first, "extra_content.google.thought_signature")
+        if sent != [_signature(model, name, arguments)]:
+            what = "is missing a" if not sent else "carries an invalid"
+            raise Problem(400, f"Function call `{name}` in the {position}. content block {what} `thought_signature`.")
 
 
 def _choice(cfg: Config, data: dict[str, Any], answer: Answer, index: int, thought: str) -> dict[str, Any]:
@@ -346,11 +415,17 @@ def _usage(cfg: Config, data: dict[str, Any], answer: Answer, n: int) -> dict[st
         "completion_tokens": completion,
         "total_tokens": answer.prompt_tokens + completion,
     }
+    cached = _cache_read(cfg, data, answer)
+    if cached:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached}
+    if "reasoning_usage" in cfg.effects and answer.thought:
+        usage["completion_tokens_details"] = {"reasoning_tokens": answer.thought_tokens * n}
+        usage["total_tokens"] += answer.thought_tokens * n
     if cfg.extras:
         predicted = find(data, "prediction.content")
         guess = predicted[0].split() if predicted and isinstance(predicted[0], str) else []
         accepted = sum(w in answer.text.split() for w in guess)
-        usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
+        usage["prompt_tokens_details"] = {"cached_tokens": cached, "audio_tokens": 0}
         usage["completion_tokens_details"] = {
             "reasoning_tokens": 0,
             "audio_tokens": 0,
@@ -358,6 +433,19 @@ def _usage(cfg: Config, data: dict[str, Any], answer: Answer, n: int) -> dict[st
             "rejected_prediction_tokens": len(guess) - accepted,
         }
     return usage
+
+
+def _cache_read(cfg: Config, data: dict[str, Any], answer: Answer) -> int:
+    """Prompt tokens read from the cache: with ``prompt_caching`` on, all of a long prompt seen before, else 0."""
+    if "prompt_caching" not in cfg.effects or answer.prompt_tokens < CACHE_MINIMUM:
+        return 0
+    key = "prompt-cache:" + hashlib.sha256(json.dumps(data.get("messages"), sort_keys=True).encode()).hexdigest()
+    try:
+        cfg.store.get(key, "cached prompt")
+    except Missing:
+        cfg.store.put(key, {"type": "prompt-cache"})
+        return 0
+    return answer.prompt_tokens
 
 
 def _stream(cfg: Config, data: dict[str, Any], model: str, answer: Answer, n: int, thought: str) -> Reply:
@@ -384,9 +472,7 @@ def _stream(cfg: Config, data: dict[str, Any], model: str, answer: Answer, n: in
         events.append(chunk([delta(i, {"role": "assistant", "content": ""})]))
         events += [chunk([delta(i, {"content": piece})]) for piece in pieces]
         for k, call in enumerate(answer.tool_calls):
-            function = {"name": call.name, "arguments": call.json}
-            tool_call = {"index": k, "id": call.id, "type": "function", "function": function}
-            events.append(chunk([delta(i, {"tool_calls": [tool_call]})]))
+            events.append(chunk([delta(i, {"tool_calls": [_tool_call(cfg, data, call, k, index=True)]})]))
         events.append(chunk([delta(i, {}, answer.finish)]))
     if with_usage:
         events.append(chunk([], _usage(cfg, data, answer, n)))
@@ -601,6 +687,8 @@ ANTHROPIC_OPENAI_FAULTS = pick(
     "request.model": check("model-prefix"),
     "request_header.authorization": header_refused("authorization"),
     "auth.api_key": header_refused("authorization"),
+    "behavior.system-developer-join": effect("join"),
+    "behavior.prompt-caching": effect("prompt_caching"),
 }
 
 GEMINI_OPENAI_FAULTS = pick(
@@ -620,6 +708,10 @@ GEMINI_OPENAI_FAULTS = pick(
     "request.reasoning_effort.gemini-2-5": refuse("reasoning_effort", models="gemini-2.5-*"),
     "request.reasoning_effort.none": refuse("reasoning_effort", value="none", models="gemini-2.5-flash*"),
     "request.reasoning_effort.exclusive": check("exclusive"),
+    "request.reasoning_effort.cannot-disable-2-5-pro": more_models("can_disable", "gemini-2.5-pro*"),
+    "request.reasoning_effort.cannot-disable-gemini-3": more_models("can_disable", "gemini-3-*"),
+    "behavior.reasoning_effort.default": effect("default_thinking"),
+    "behavior.thought_signatures": no_models("signature_models"),
     "endpoint.post-images-generations": routes_off("images"),
     "request.images.response_format": body("data[].b64_json", kinds={"images"}),
     "endpoint.post-batches": routes_off("batches"),
