@@ -6,6 +6,8 @@ pytest ini option named ``conformance_<name>``; the command line wins.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,3 +256,24 @@ def resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
             + [(tool.path.parent if tool.path else Path()) / str(p) for p in _list(raw.get("imported"))]
         ),
     )
+
+
+PATH_OPTIONS = ("--conformance-json", "--cassette-dir", "--specs", "--imported")
+
+
+def misread_path_options(args: Sequence[str], invocation_dir: Path) -> list[tuple[str, str]]:
+    """``--option VALUE`` pairs that pytest has already misread.
+
+    pytest picks its rootdir (and so its config file) from the paths on the command line *before* it knows a
+    plugin's options, so an existing path given as a separate word is taken for a test path. Outside the
+    invocation folder that moves the rootdir: the project's config (testpaths, markers, ``[tool.conformance]``)
+    is then not read. ``--option=VALUE`` is never misread.
+    """
+    here = invocation_dir.resolve()
+    found = []
+    for option, value in itertools.pairwise(args):
+        if option in PATH_OPTIONS and not value.startswith("-"):
+            path = (invocation_dir / value).resolve()
+            if path.exists() and here != path and here not in path.parents:
+                found.append((option, value))
+    return found

@@ -17,7 +17,7 @@ import pytest
 from conformance.audit import Audit, Finding, Replayed, audit, record_of
 from conformance.config import ConfigError, load_tool_config
 from conformance.journal import Journal, ResultsWriter, clear_parts, part_path
-from conformance.options import OptionError, add_options, resolve_settings
+from conformance.options import OptionError, add_options, misread_path_options, resolve_settings
 from conformance.progress import Progress, summary_lines
 from conformance.results import Run, now
 from conformance.runner import Case, Session, cases_for
@@ -46,6 +46,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "expensive: costs real money; runs only with --conformance-expensive")
     for location in Location:
         config.addinivalue_line("markers", f"{location.value}: conformance cases about {location.value} claims")
+    for option, value in misread_path_options(config.invocation_params.args, config.invocation_params.dir):
+        config.issue_config_time_warning(
+            pytest.PytestConfigWarning(
+                f"pytest read {value} as a test path when it chose its rootdir ({config.rootpath}), before it "
+                f"knew {option}; write {option}={value} so the project's configuration is found"
+            ),
+            stacklevel=2,
+        )
     try:
         tool = load_tool_config(Path(str(config.rootpath)))
         settings = resolve_settings(config, tool)

@@ -123,3 +123,19 @@ def test_tool_conformance_table_sets_options(project: pytest.Pytester) -> None:
 def test_harness_files_are_where_the_docs_say() -> None:
     root = Path(__file__).parents[1]
     assert (root / "conformance" / "schemas" / "results.schema.json").is_file()
+
+
+# The misread run loses its ini file, and with it pytest-asyncio's loop-scope setting: that is the point.
+@pytest.mark.filterwarnings('ignore:The configuration option "asyncio_default_fixture_loop_scope" is unset')
+def test_a_path_option_pytest_misreads_is_named_with_the_fix(
+    project: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """pytest picks its rootdir before it knows plugin options: ``--conformance-json /elsewhere/x.json`` (an
+    existing file outside the folder) moves it. The run says so and how to write the option instead."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "results.json"
+    elsewhere.write_text("{}")
+    scope = ("-o", "asyncio_default_fixture_loop_scope=function")  # the misread run loses its ini file: the point
+    result = project.runpytest("--collect-only", "-q", *scope, "--conformance-json", str(elsewhere))
+    result.stdout.fnmatch_lines([f"*pytest read {elsewhere} as a test path*write --conformance-json={elsewhere}*"])
+    fine = project.runpytest("--collect-only", "-q", f"--conformance-json={elsewhere}")
+    assert "as a test path" not in fine.stdout.str()
