@@ -14,21 +14,9 @@ from conformance.report import ClaimDoc, ReportError, load_report, render_report
 from conformance.report.markdown import md_text
 from conformance.report.model import Bucket, Verdict
 from conformance.report.synthetic import record, results_doc, synthetic_results
+from tests.report_data import HOSTILE, imported_evidence
 
-HOSTILE = '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned=1">'
-IMPORTED = {
-    "kind": "imported",
-    "host": "api.openai.com",
-    "official": True,
-    "file": "abc.yaml",
-    "interaction": 0,
-    "format": "vcrpy",
-    "source": "someone/project/cassettes/abc.yaml@1234567890abcdef",
-    "repository": "someone/project",
-    "path": "cassettes/abc.yaml",
-    "commit": "1234567890abcdef",
-    "license": "MIT",
-}
+IMPORTED = imported_evidence("MIT")
 GATEWAY = {"kind": "live", "host": "127.0.0.1:4000", "official": False, "request_id": None}
 
 

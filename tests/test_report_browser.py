@@ -22,6 +22,7 @@ from conformance.report import render_report
 from conformance.report.model import claim_docs_from_specs
 from conformance.report.synthetic import record, results_doc, synthetic_results
 from conformance.spec.loader import load_specs
+from tests.report_data import HOSTILE, imported_evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CONFORMANCE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -39,20 +40,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-HOSTILE = '<script>window.__pwned = 1</script>"><img src=x onerror="window.__pwned=1">'
-IMPORTED = {
-    "kind": "imported",
-    "host": "api.openai.com",
-    "official": True,
-    "file": "abc.yaml",
-    "interaction": 0,
-    "format": "vcrpy",
-    "source": "someone/project/cassettes/abc.yaml@1234567890abcdef",
-    "repository": "someone/project",
-    "path": "cassettes/abc.yaml",
-    "commit": "1234567890abcdef",
-    "license": "Apache-2.0",
-}
+IMPORTED = imported_evidence("Apache-2.0")
 
 
 @dataclass
