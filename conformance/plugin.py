@@ -22,12 +22,13 @@ from conformance.progress import Progress, summary_lines
 from conformance.results import Run, now
 from conformance.runner import Case, Session, cases_for
 from conformance.spec.loader import LoadResult, load_specs
-from conformance.spec.model import Claim, Location
+from conformance.spec.model import Claim, Location, Spec
 from conformance.traffic import merge_usage, traffic_for, usage_report
 
 SESSION = pytest.StashKey[Session]()
 SPECS = pytest.StashKey[LoadResult]()
 AUDIT = pytest.StashKey[Audit]()
+AUDIT_INPUT = pytest.StashKey[tuple[tuple[Path, ...], list[Spec]]]()
 DEFAULT_IMPORTED = Path("cassettes") / "imported"
 EXCEPTION_PREFIX = re.compile(r"^(?:[\w.]+\.)?(?:ConformanceFailure|ProbeError|AssertionError): ")
 """The exception's class, which pytest puts before the message a result record keeps."""
@@ -98,8 +99,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if not imported and (config.rootpath / DEFAULT_IMPORTED).is_dir():
         imported = (config.rootpath / DEFAULT_IMPORTED,)
     chosen = [s for s in specs.specs if not settings.providers or s.provider.id in settings.providers]
-    config.stash[AUDIT] = audit(imported, chosen) if imported else Audit()
+    config.stash[AUDIT_INPUT] = (imported, chosen)
     config.pluginmanager.register(Reporter(session, workerinput.get("workerid")), "conformance-reporter")
+
+
+def _audit(config: pytest.Config) -> Audit:
+    """The audit of the imported recordings, made when first needed: a run that collects no imported case (the
+    harness's own tests, ``pytest tests/test_x.py``) does not pay for reading and SDK-replaying them."""
+    if AUDIT not in config.stash:
+        imported, chosen = config.stash[AUDIT_INPUT]
+        config.stash[AUDIT] = audit(imported, chosen) if imported else Audit()
+    return config.stash[AUDIT]
 
 
 def _marks(claim: Claim) -> list[pytest.MarkDecorator]:
@@ -113,7 +123,7 @@ def _marks(claim: Claim) -> list[pytest.MarkDecorator]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "conformance_finding" in metafunc.fixturenames:
-        result = metafunc.config.stash[AUDIT]
+        result = _audit(metafunc.config)
         params = [pytest.param(f, id=f.case_id, marks=_marks(f.claim)) for f in result.findings]
         params += [
             pytest.param(r, id=r.case_id, marks=[pytest.mark.conformance, getattr(pytest.mark, marker_name(r.api))])
@@ -139,7 +149,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def conformance_audit(request: pytest.FixtureRequest) -> Audit:
     """The audit of imported recordings (``--imported``, default ``cassettes/imported``)."""
-    return request.config.stash[AUDIT]
+    return _audit(request.config)
 
 
 @pytest.fixture
