@@ -199,8 +199,29 @@ def _list(value: object) -> list[str]:
     return [str(value)]
 
 
+TOOL_KEYS = frozenset(
+    {"live", "provider", "base_url", "model", "specs", "json", "expensive", "timeout", "imported", "record_mode"}
+    | {"cassette_dir", *NUMBERS}
+)
+"""The keys ``[tool.conformance]`` may hold; any other is a typo, reported with the file."""
+
+
 def resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
-    """Command line, then ini options, then ``[tool.conformance]``."""
+    """Command line, then ini options, then ``[tool.conformance]``; a bad value names where it may come from."""
+    unknown = sorted(set(tool.raw) - TOOL_KEYS)
+    if unknown:
+        raise OptionError(
+            f"{tool.path}: [tool.conformance] has no key {unknown[0]!r}; the keys are {', '.join(sorted(TOOL_KEYS))}"
+        )
+    try:
+        return _resolve_settings(config, tool)
+    except OptionError as exc:
+        if not tool.raw:
+            raise
+        raise OptionError(f"{exc} (from the command line, the ini file or [tool.conformance] in {tool.path})") from None
+
+
+def _resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
     raw = tool.raw
 
     def pick_bool(opt: str, ini: str, key: str) -> bool:

@@ -139,3 +139,14 @@ def test_a_path_option_pytest_misreads_is_named_with_the_fix(
     result.stdout.fnmatch_lines([f"*pytest read {elsewhere} as a test path*write --conformance-json={elsewhere}*"])
     fine = project.runpytest("--collect-only", "-q", f"--conformance-json={elsewhere}")
     assert "as a test path" not in fine.stdout.str()
+
+
+def test_a_bad_tool_conformance_table_names_its_file(project: pytest.Pytester) -> None:
+    pyproject = project.makepyprojecttoml('[tool.conformance]\nrecordmode = "once"\n')
+    result = project.runpytest("--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{pyproject}: [[]tool.conformance[]] has no key 'recordmode'; the keys are *"])
+    project.makepyprojecttoml('[tool.conformance]\nrecord_mode = "bogus"\n')
+    result = project.runpytest("--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*record mode 'bogus': expected one of none, once, new_episodes, all*{pyproject}*"])
