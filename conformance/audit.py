@@ -11,14 +11,16 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance.exchange import attempt_summary
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
 from conformance.results import Record
-from conformance.sdk_replay import SDK_DOCS, ReplayResult, facts, judged, replay
 from conformance.spec.model import Claim, Spec
+
+if TYPE_CHECKING:  # the SDKs load when recordings are replayed, not when this module is imported
+    from conformance.sdk_replay import ReplayResult
 
 SOURCE_FILES = ("SOURCES.md", "ATTRIBUTION.md")
 
@@ -125,6 +127,8 @@ def _sources_near(path: Path, cache: dict[Path, dict[str, Source]]) -> Source | 
 def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True) -> Audit:
     """Every claim of every spec judged on every exchange of the recordings under ``paths``; with ``sdk_replay``,
     each exchange of a known API also re-issued through its official SDK (in process, no network)."""
+    from conformance.sdk_replay import replay
+
     by_id = {spec.provider.id: spec for spec in specs}
     recordings, warnings = read_all(find_recordings(list(paths)))
     result = Audit(warnings=list(warnings))
@@ -172,6 +176,8 @@ def outcome_of(finding: Finding | Replayed) -> tuple[str, str]:
     """The results-file outcome and message of a finding (known deviations fail as expected: xfail) or of a
     replay (:func:`conformance.sdk_replay.judged`)."""
     if isinstance(finding, Replayed):
+        from conformance.sdk_replay import judged
+
         return judged(finding.result)
     verdict = finding.verdict
     if verdict.outcome == "unknown":
@@ -216,6 +222,8 @@ def record_of(finding: Finding | Replayed, outcome: str, message: str) -> Record
 def _replay_record(replayed: Replayed, outcome: str, message: str) -> Record:
     """A replay as a result record: no spec claim, so the claim id is ``<api>.sdk-replay`` and the field is the SDK
     call; ``observed.sdk_replay`` holds what the SDK did (schema: ``$defs.sdk_replay``)."""
+    from conformance.sdk_replay import SDK_DOCS, facts
+
     result = replayed.result
     kept = facts(result)
     return Record(

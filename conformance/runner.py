@@ -22,8 +22,8 @@ from conformance.exchange import attempt_summary, trim
 from conformance.options import Settings
 from conformance.plan import Untestable, Variant, plan
 from conformance.probes.base import Observation, ProbeContext, ProbeError
+from conformance.probes.clients import status_errors
 from conformance.results import Record, Run
-from conformance.sdk_replay import STATUS_ERRORS
 from conformance.spec.model import Claim, Spec
 from conformance.traffic import Traffic
 
@@ -192,7 +192,7 @@ class Session:
             )
         for call in obs.calls if obs else []:
             response = call.response
-            if call.error is None or response is None or isinstance(call.error, STATUS_ERRORS):
+            if call.error is None or response is None or isinstance(call.error, status_errors()):
                 continue
             raise CassetteError(
                 f"{self.cassette(case)}: the {case.spec.provider.sdk.value} SDK cannot parse the recorded answer "

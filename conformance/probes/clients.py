@@ -2,34 +2,47 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anthropic
 import httpx2
-import openai
-from google import genai
-from google.genai import errors as genai_errors
-from google.genai import types as genai_types
 
 from conformance.exchange import trim
 from conformance.probes.base import Call, ProbeContext, ProbeError
 from conformance.resilience import malformed, unreachable
 
-STATUS_ERRORS: tuple[type[BaseException], ...] = (
-    openai.APIStatusError,
-    anthropic.APIStatusError,
-    genai_errors.APIError,
-)
-CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    openai.APIConnectionError,
-    anthropic.APIConnectionError,
-    httpx2.TransportError,
-    TimeoutError,
-    ConnectionError,
-)
+if TYPE_CHECKING:  # the SDKs are imported when a probe first runs: collecting cases does not need them
+    import anthropic
+    import openai
+    from google import genai
+
+
+@functools.cache
+def status_errors() -> tuple[type[BaseException], ...]:
+    """What each SDK raises for an answer it understood as an API error (an HTTP error status is data)."""
+    import anthropic
+    import openai
+    from google.genai import errors as genai_errors
+
+    return (openai.APIStatusError, anthropic.APIStatusError, genai_errors.APIError)
+
+
+@functools.cache
+def connection_errors() -> tuple[type[BaseException], ...]:
+    """What the SDKs and the transport raise when nothing usable came back."""
+    import anthropic
+    import openai
+
+    return (
+        openai.APIConnectionError,
+        anthropic.APIConnectionError,
+        httpx2.TransportError,
+        TimeoutError,
+        ConnectionError,
+    )
 
 
 def _common(ctx: ProbeContext) -> dict[str, Any]:
@@ -37,10 +50,14 @@ def _common(ctx: ProbeContext) -> dict[str, Any]:
 
 
 def openai_client(ctx: ProbeContext) -> openai.OpenAI:
+    import openai
+
     return openai.OpenAI(**_common(ctx), http_client=ctx.recorder.client(ctx.timeout))
 
 
 def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
+    import openai
+
     return openai.AsyncOpenAI(**_common(ctx), http_client=ctx.recorder.async_client(ctx.timeout))
 
 
@@ -50,22 +67,31 @@ def _documented_anthropic_auth(ctx: ProbeContext) -> dict[str, Any]:
     anthropic 2.13 sends ``api_key=`` as ``Authorization: Bearer`` (checked with a MockTransport; see
     tests/test_probe_pipeline.py), which is not what the API overview documents; ``Omit()`` drops it.
     """
+    import anthropic
+
     return {"default_headers": {"x-api-key": ctx.api_key, "Authorization": anthropic.Omit()}}
 
 
 def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
+    import anthropic
+
     return anthropic.Anthropic(
         **_common(ctx), **_documented_anthropic_auth(ctx), http_client=ctx.recorder.client(ctx.timeout)
     )
 
 
 def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
+    import anthropic
+
     return anthropic.AsyncAnthropic(
         **_common(ctx), **_documented_anthropic_auth(ctx), http_client=ctx.recorder.async_client(ctx.timeout)
     )
 
 
 def genai_client(ctx: ProbeContext) -> genai.Client:
+    from google import genai
+    from google.genai import types as genai_types
+
     # The docs use v1beta; the SDK would default to v1.
     options = genai_types.HttpOptions(
         base_url=ctx.base_url,
@@ -85,20 +111,28 @@ def _capturing(ctx: ProbeContext, label: str) -> Iterator[Call]:
     call = Call(label)
     try:
         yield call
-    except STATUS_ERRORS as exc:
-        call.error = exc
-    except CONNECTION_ERRORS as exc:
-        # Retries exhausted, a timeout, a body cut or stalled: the provider said nothing we can judge.
-        raise ProbeError(f"{label}: {unreachable(ctx.base_url, exc)}") from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        # The SDK could not parse what came back: that is an observation, not a crash ...
-        call.error = exc
-        last = ctx.recorder.attempts[-1].response if len(ctx.recorder.attempts) > start else None
-        if last is not None and malformed(exc, last.status, last.headers.get("content-type", "")):
-            # ... unless a success answer is not even JSON: a broken answer, not evidence about the claim.
-            raise ProbeError(f"{label}: malformed JSON from {ctx.base_url} ({exc}): {trim(last.body, 300)!r}") from exc
+    except Exception as exc:
+        if isinstance(exc, status_errors()):
+            call.error = exc
+        elif isinstance(exc, connection_errors()):
+            # Retries exhausted, a timeout, a body cut or stalled: the provider said nothing we can judge.
+            raise ProbeError(f"{label}: {unreachable(ctx.base_url, exc)}") from exc
+        elif isinstance(exc, (ValueError, TypeError, KeyError, AttributeError)):
+            _unparsed(ctx, call, exc, start, label)
+        else:
+            raise
     finally:
         call.attempts = ctx.recorder.attempts[start:]
+
+
+def _unparsed(ctx: ProbeContext, call: Call, exc: Exception, start: int, label: str) -> None:
+    """An SDK that could not use the answer: kept on the call, or a ProbeError when a 2xx is not JSON at all."""
+    # The SDK could not parse what came back: that is an observation, not a crash ...
+    call.error = exc
+    last = ctx.recorder.attempts[-1].response if len(ctx.recorder.attempts) > start else None
+    if last is not None and malformed(exc, last.status, last.headers.get("content-type", "")):
+        # ... unless a success answer is not even JSON: a broken answer, not evidence about the claim.
+        raise ProbeError(f"{label}: malformed JSON from {ctx.base_url} ({exc}): {trim(last.body, 300)!r}") from exc
 
 
 def perform(ctx: ProbeContext, label: str, fn: Callable[[], Any]) -> Call:

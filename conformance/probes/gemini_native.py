@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from google.genai import types
+from typing import TYPE_CHECKING, Any
 
 from conformance.probes import prompts
 from conformance.probes.base import Observation, ProbeContext
 from conformance.probes.clients import genai_client, perform, perform_async, raw_request
 from conformance.spec.model import Claim
 
+if TYPE_CHECKING:  # google-genai is imported when a probe first runs, not when cases are collected
+    from google.genai import types
+
 SMALL = 16
 
 
 def _config() -> types.GenerateContentConfig:
+    from google.genai import types
+
     return types.GenerateContentConfig(max_output_tokens=SMALL)
 
 
@@ -59,6 +62,8 @@ def _thinking_config(claim: Claim) -> dict[str, Any]:
 
 def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     """generateContent with a ThinkingConfig (``thinking_level``, ``thinking_budget``, ``include_thoughts``)."""
+    from google.genai import types
+
     client = genai_client(ctx)
     thinking = _thinking_config(claim)
     config = types.GenerateContentConfig(max_output_tokens=1024, thinking_config=types.ThinkingConfig(**thinking))
