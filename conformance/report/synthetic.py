@@ -69,22 +69,7 @@ def synthetic_results(n: int, providers: int = 8, seed: int = 0) -> dict[str, An
                 "values": {field: rng.randint(0, 100)} if kind != "none" else {},
             }
         )
-    return {
-        "results_version": 1,
-        "run": {
-            "started": "2000-01-01T00:00:00+00:00",
-            "finished": "2000-01-01T00:00:01+00:00",
-            "harness": "synthetic",
-            "python": "3",
-            "platform": "synthetic",
-            "sdks": {},
-            "mode": "offline",
-            "providers": {
-                p: {"base_url_host": "synthetic.invalid", "model": "synthetic", "official": True} for p in names
-            },
-        },
-        "results": records,
-    }
+    return results_doc(records)
 
 
 def write_synthetic(path: Path, n: int, providers: int = 8, seed: int = 0) -> Path:
