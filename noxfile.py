@@ -35,9 +35,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on conformance/."""
+    """mypy --strict on src/conformance/."""
     _install(session, "dev")
-    session.run("mypy", "--strict", "conformance")
+    session.run("mypy", "--strict", "src/conformance")
 
 
 @nox.session

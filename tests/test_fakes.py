@@ -21,9 +21,9 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 
+from conformance.data import fixture_json
 from conformance.probes import prompts
 from conformance.spec.loader import load_specs
-from conformance.values import fixture_json
 from tests.fakes import BREAKABLE, FLAVORS, FakeServer, base_url
 from tests.fakes.server import Reply, Request
 

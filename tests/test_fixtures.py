@@ -1,4 +1,4 @@
-"""The committed binary fixtures are exactly what fixtures/make_fixtures.py generates."""
+"""The committed binary fixtures are exactly what tests/make_fixtures.py generates."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import sys
 import wave
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "src" / "conformance" / "fixtures"
 
 
 def test_committed_fixtures_match_the_generator() -> None:
     done = subprocess.run(
-        [sys.executable, str(FIXTURES / "make_fixtures.py"), "--check"], capture_output=True, text=True
+        [sys.executable, str(Path(__file__).parent / "make_fixtures.py"), "--check"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
 

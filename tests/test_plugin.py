@@ -122,7 +122,9 @@ def test_tool_conformance_table_sets_options(project: pytest.Pytester) -> None:
 
 def test_harness_files_are_where_the_docs_say() -> None:
     root = Path(__file__).parents[1]
-    assert (root / "conformance" / "schemas" / "results.schema.json").is_file()
+    assert (root / "src" / "conformance" / "schemas" / "results.schema.json").is_file()
+    assert (root / "src" / "conformance" / "specs" / "schema.json").is_file()
+    assert (root / "src" / "conformance" / "py.typed").is_file()
 
 
 # The misread run loses its ini file, and with it pytest-asyncio's loop-scope setting: that is the point.

@@ -10,12 +10,12 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from conformance.data import package_dir
 from conformance.spec.model import (
     Claim,
     Deviation,
@@ -36,11 +36,8 @@ _RESOLVED_HEADER_KEYS = ("sdk", "base_url", "api_key_env", "default_model")
 
 
 def builtin_specs_dir() -> Path:
-    """The specs shipped with the harness: ``conformance/specs_data`` in a wheel, ``specs/`` in a checkout."""
-    packaged = Path(str(resources.files("conformance"))) / "specs_data"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "specs"
+    """The specs shipped with the harness, inside the package (``conformance/specs``)."""
+    return package_dir("specs")
 
 
 @cache

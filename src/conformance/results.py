@@ -8,11 +8,12 @@ import platform
 import sys
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.data import package_data
 
 RESULTS_VERSION = 1
 OUTCOMES = ("pass", "fail", "skip", "xfail", "xpass", "error")
@@ -34,7 +35,7 @@ def sdk_versions() -> dict[str, str]:
 
 
 def results_schema() -> dict[str, Any]:
-    text = (resources.files("conformance") / "schemas" / "results.schema.json").read_text(encoding="utf-8")
+    text = package_data("schemas", "results.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

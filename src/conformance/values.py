@@ -10,21 +10,15 @@ import fnmatch
 import json
 import string
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from conformance.data import fixture_json
 from conformance.spec.model import Claim, Status
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
 _WORDS = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=10)
-
-
-def fixture_json(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 
 
 def _response_format() -> dict[str, Any]:

@@ -8,11 +8,12 @@ import dataclasses
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.data import fixture_bytes, fixture_json
 from conformance.probes import prompts
 from conformance.probes.base import Call, Observation, ProbeContext
 from conformance.probes.clients import openai_async_client, openai_client, perform, perform_async, raw_request
 from conformance.spec.model import Claim
-from conformance.values import FIXTURES, cacheable_minimum, fixture_json, over_limit_value, value_for
+from conformance.values import cacheable_minimum, over_limit_value, value_for
 
 SMALL = 16
 
@@ -369,7 +370,7 @@ def thought_signatures(ctx: ProbeContext, claim: Claim) -> Observation:
 
 
 def image_input(ctx: ProbeContext, claim: Claim) -> Observation:
-    data = base64.b64encode((FIXTURES / "red-dot.png").read_bytes()).decode()
+    data = base64.b64encode(fixture_bytes("red-dot.png")).decode()
     content = [
         {"type": "text", "text": prompts.IMAGE},
         {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}},
@@ -378,7 +379,7 @@ def image_input(ctx: ProbeContext, claim: Claim) -> Observation:
 
 
 def audio_input(ctx: ProbeContext, claim: Claim) -> Observation:
-    data = base64.b64encode((FIXTURES / "beep.wav").read_bytes()).decode()
+    data = base64.b64encode(fixture_bytes("beep.wav")).decode()
     content = [
         {"type": "text", "text": prompts.AUDIO},
         {"type": "input_audio", "input_audio": {"data": data, "format": "wav"}},
