@@ -176,6 +176,8 @@ def _has_block_for(claim: Claim, body: Any) -> bool:
 def _run(check: str, claim: Claim, obs: Observation) -> Verdict:
     try:
         CHECKS[check](claim, obs)
+    except CouldNotTell as exc:
+        return Verdict("unknown", check, f"could not tell: {exc}")
     except ConformanceFailure as exc:
         return Verdict("fail", check, str(exc))
     return Verdict("pass", check)

@@ -17,7 +17,7 @@ import pytest
 
 import conformance.checks  # noqa: F401  (registers every check)
 from conformance.cassettes import CassetteError, Replayer, cassette_path, read_cassette, rerecord_hint, write_cassette
-from conformance.checks.registry import CHECKS, ConformanceFailure
+from conformance.checks.registry import CHECKS, ConformanceFailure, CouldNotTell
 from conformance.exchange import attempt_summary, trim
 from conformance.options import Settings
 from conformance.plan import Untestable, Variant, plan
@@ -230,6 +230,8 @@ class Session:
         self.observations[nodeid] = (case, obs, (time.perf_counter() - start) * 1000, None)
         try:
             CHECKS[case.variant.check](case.claim, obs)
+        except CouldNotTell as exc:
+            pytest.skip(f"could not tell: {exc}")
         except ConformanceFailure as exc:
             raise ConformanceFailure(failure_message(case, str(exc), obs, self.secrets())) from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance.probes.base import Call, Observation
 from conformance.spec.model import Claim
@@ -15,6 +15,15 @@ MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<absent>"})()
 
 class ConformanceFailure(AssertionError):
     """The provider's answer contradicts the claim; the message says how."""
+
+
+class CouldNotTell(Exception):
+    """The exchange lacks the evidence the check needs (no tool call, no SSE event, no usage chunk): the outcome is
+    "could not tell" with this reason, never a pass."""
+
+
+def cannot_tell(reason: str) -> NoReturn:
+    raise CouldNotTell(reason)
 
 
 def register(name: str) -> Callable[[Check], Check]:
