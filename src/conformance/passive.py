@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks import CHECKS, ConformanceFailure
-from conformance.checks.registry import MISSING, resolve
+from conformance.checks.registry import MISSING, CouldNotTell, resolve
 from conformance.exchange import Attempt, RecordedRequest
 from conformance.plan import Untestable, plan
 from conformance.probes import anthropic_native as anth
