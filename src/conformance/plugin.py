@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import signal
 import tempfile
 import threading
+from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -17,21 +20,41 @@ import pytest
 from conformance.audit import Audit, Finding, Replayed, audit, record_of
 from conformance.config import ConfigError, load_tool_config
 from conformance.journal import Journal, ResultsWriter, clear_parts, part_path
-from conformance.options import OptionError, add_options, misread_path_options, resolve_settings
+from conformance.options import (
+    SHORT,
+    OptionError,
+    add_options,
+    add_short_options,
+    given_on_command_line,
+    ini_given,
+    misread_path_options,
+    resolve_settings,
+)
 from conformance.progress import Progress, summary_lines
 from conformance.results import Run, now
 from conformance.runner import Case, Session, cases_for
-from conformance.spec.loader import LoadResult, load_specs
+from conformance.spec.loader import LoadResult, builtin_provider_ids, load_specs
 from conformance.spec.model import Claim, Location, Spec
 from conformance.traffic import merge_usage, traffic_for, usage_report
 
-SESSION = pytest.StashKey[Session]()
-SPECS = pytest.StashKey[LoadResult]()
-AUDIT = pytest.StashKey[Audit]()
-AUDIT_INPUT = pytest.StashKey[tuple[tuple[Path, ...], list[Spec]]]()
+HARNESS = pytest.StashKey["Harness"]()
+SETUP_ERROR = pytest.StashKey[str]()
 DEFAULT_IMPORTED = Path("cassettes") / "imported"
 EXCEPTION_PREFIX = re.compile(r"^(?:[\w.]+\.)?(?:ConformanceFailure|ProbeError|AssertionError): ")
 """The exception's class, which pytest puts before the message a result record keeps."""
+CASE_FUNCTIONS = re.compile(r"::test_(?:claim|claim_async|imported)\[")
+"""The node ids of the generated cases (``conformance.cases``), as an xdist controller sees them."""
+
+
+@dataclass(slots=True)
+class Harness:
+    """What a run that uses the harness needs: its session (settings, records), specs, and the imported audit."""
+
+    session: Session
+    specs: LoadResult
+    imported: tuple[Path, ...]
+    chosen: list[Spec]
+    audit: Audit | None = None
 
 
 def marker_name(provider_id: str) -> str:
@@ -42,11 +65,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser) -> Generator[None]:
+    """The short option names, once every plugin and the project's root conftests have registered theirs."""
+    result = yield
+    early_config.stash[SHORT] = add_short_options(parser)
+    return result
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    """Markers only, unless a harness option is given: then the harness is set up now (bad options are usage
+    errors before collection). Otherwise nothing is read until a conformance case is collected."""
     config.addinivalue_line("markers", "conformance: a generated conformance case (one claim, one variant)")
     config.addinivalue_line("markers", "expensive: costs real money; runs only with --conformance-expensive")
     for location in Location:
         config.addinivalue_line("markers", f"{location.value}: conformance cases about {location.value} claims")
+    for provider in builtin_provider_ids():
+        config.addinivalue_line("markers", f"{marker_name(provider)}: conformance cases of the {provider} spec")
     for option, value in misread_path_options(config.invocation_params.args, config.invocation_params.dir):
         config.issue_config_time_warning(
             pytest.PytestConfigWarning(
@@ -55,19 +90,40 @@ def pytest_configure(config: pytest.Config) -> None:
             ),
             stacklevel=2,
         )
+    if given_on_command_line(config) or ini_given(config):
+        try:
+            _set_up(config)
+        except HarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+class HarnessError(Exception):
+    """The harness cannot start: a bad option, ``[tool.conformance]`` or spec; the message says where."""
+
+
+def _set_up(config: pytest.Config) -> Harness:
+    """Settings, specs and the results writer: built once, when the run first needs the harness."""
+    if HARNESS in config.stash:
+        return config.stash[HARNESS]
     try:
         tool = load_tool_config(Path(str(config.rootpath)))
         settings = resolve_settings(config, tool)
     except (ConfigError, OptionError) as exc:
-        raise pytest.UsageError(str(exc)) from exc
+        raise HarnessError(str(exc)) from None
     specs = load_specs(settings.specs)
     if specs.problems:
         listing = "\n".join(str(p) for p in specs.problems)
-        raise pytest.UsageError(f"spec problems (run `conformance lint` for the full list):\n{listing}")
+        raise HarnessError(f"spec problems (run `conformance lint` for the full list):\n{listing}")
     known = {s.provider.id for s in specs.specs}
-    for name in (*settings.providers, *settings.base_urls, *settings.models):
+    for name in (*settings.providers, *settings.base_urls, *settings.models, *settings.key_envs):
         if name not in known:
-            raise pytest.UsageError(f"unknown provider {name!r}; known: {', '.join(sorted(known))}")
+            raise HarnessError(f"unknown provider {name!r}; known: {', '.join(sorted(known))}")
+    if settings.key_envs:
+        chosen_keys = tuple(
+            s.reading_key_from(settings.key_envs[s.provider.id]) if s.provider.id in settings.key_envs else s
+            for s in specs.specs
+        )
+        specs = dataclasses.replace(specs, specs=chosen_keys)
     for spec in specs.specs:
         config.addinivalue_line(
             "markers", f"{marker_name(spec.provider.id)}: conformance cases of {spec.provider.title}"
@@ -93,23 +149,56 @@ def pytest_configure(config: pytest.Config) -> None:
             "model": session.model(spec),
             "official": base.rstrip("/") == spec.provider.base_url.rstrip("/"),
         }
-    config.stash[SESSION] = session
-    config.stash[SPECS] = specs
     imported = settings.imported
     if not imported and (config.rootpath / DEFAULT_IMPORTED).is_dir():
         imported = (config.rootpath / DEFAULT_IMPORTED,)
     chosen = [s for s in specs.specs if not settings.providers or s.provider.id in settings.providers]
-    config.stash[AUDIT_INPUT] = (imported, chosen)
-    config.pluginmanager.register(Reporter(session, workerinput.get("workerid")), "conformance-reporter")
+    harness = Harness(session=session, specs=specs, imported=imported, chosen=chosen)
+    config.stash[HARNESS] = harness
+    reporter = Reporter(session, workerinput.get("workerid"))
+    reporter.terminal = config.pluginmanager.get_plugin("terminalreporter")
+    config.pluginmanager.register(reporter, "conformance-reporter")
+    return harness
+
+
+def _harness(config: pytest.Config) -> Harness | None:
+    """The harness, set up on first use during collection. A bad configuration is kept and raised as a usage
+    error once collection ends (``pytest_collection_modifyitems``): only runs that collect conformance cases get
+    here, and they end as before, with the located message and exit code 4."""
+    if SETUP_ERROR in config.stash:
+        return None
+    try:
+        return _set_up(config)
+    except HarnessError as exc:
+        config.stash[SETUP_ERROR] = str(exc)
+        return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config) -> None:
+    if SETUP_ERROR in config.stash:
+        raise pytest.UsageError(config.stash[SETUP_ERROR])
 
 
 def _audit(config: pytest.Config) -> Audit:
     """The audit of the imported recordings, made when first needed: a run that collects no imported case (the
     harness's own tests, ``pytest tests/test_x.py``) does not pay for reading and SDK-replaying them."""
-    if AUDIT not in config.stash:
-        imported, chosen = config.stash[AUDIT_INPUT]
-        config.stash[AUDIT] = audit(imported, chosen) if imported else Audit()
-    return config.stash[AUDIT]
+    harness = _harness(config)
+    if harness is None:
+        return Audit()
+    if harness.audit is None:
+        harness.audit = audit(harness.imported, harness.chosen) if harness.imported else Audit()
+    return harness.audit
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    """On an xdist controller (which collects nothing itself): set up once a worker has collected conformance
+    cases, so the results file is written and merged there."""
+    if HARNESS not in node.config.stash and any(CASE_FUNCTIONS.search(i) for i in ids):
+        _harness(node.config)
+        reporter = node.config.pluginmanager.get_plugin("conformance-reporter")
+        if reporter is not None:
+            reporter.pytest_xdist_node_collection_finished(node, ids)
 
 
 def _marks(claim: Claim) -> list[pytest.MarkDecorator]:
@@ -133,10 +222,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     if "conformance_case" not in metafunc.fixturenames:
         return
-    session = metafunc.config.stash[SESSION]
+    harness = _harness(metafunc.config)
+    if harness is None:
+        metafunc.parametrize("conformance_case", [])
+        return
+    session = harness.session
     wants_async = metafunc.function.__name__.endswith("_async")
     params = []
-    for spec in metafunc.config.stash[SPECS].specs:
+    for spec in harness.specs.specs:
         if session.settings.providers and spec.provider.id not in session.settings.providers:
             continue
         for case in cases_for(spec):
@@ -155,7 +248,10 @@ def conformance_audit(request: pytest.FixtureRequest) -> Audit:
 @pytest.fixture
 def conformance_session(request: pytest.FixtureRequest) -> Session:
     """The run's conformance state (settings, records)."""
-    return request.config.stash[SESSION]
+    harness = _harness(request.config)
+    if harness is None:
+        raise pytest.UsageError(request.config.stash[SETUP_ERROR])
+    return harness.session
 
 
 def _outcome(report: pytest.TestReport) -> str | None:

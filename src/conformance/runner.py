@@ -127,14 +127,15 @@ class Session:
             return None
         if not self.settings.live:
             names = " or ".join(case.spec.provider.api_key_env)
+            flag = self.settings.flag
             return (
-                f"no recording: run `pytest --live --record-mode once --provider {case.spec.provider.id}` "
-                f"with {names} set"
+                f"no recording: run `pytest {flag('live')} {flag('record-mode')} once {flag('provider')} "
+                f"{case.spec.provider.id}` with {names} set"
             )
         if self.case_model(case) is None:
             return (
                 f"about {' / '.join(case.claim.models)} models, and this run uses {self.model(case.spec)}: "
-                f"choose one with --model {case.spec.provider.id}=MODEL"
+                f"choose one with {self.settings.flag('model')} {case.spec.provider.id}=MODEL"
             )
         if "expensive" in case.claim.markers and not self.settings.expensive:
             return "costs real money beyond a few tokens: opt in with --conformance-expensive"

@@ -40,6 +40,11 @@ def builtin_specs_dir() -> Path:
     return package_dir("specs")
 
 
+def builtin_provider_ids() -> list[str]:
+    """The ids of the built-in specs (their file names), without reading them: markers need no more."""
+    return sorted(path.stem for path in builtin_specs_dir().glob("*.yaml"))
+
+
 @cache
 def spec_schema() -> dict[str, Any]:
     """The JSON Schema every spec file must satisfy."""

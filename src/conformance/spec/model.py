@@ -175,3 +175,8 @@ class Spec:
     claims: tuple[Claim, ...]
     path: str
     extends: str | None = None
+
+    def reading_key_from(self, env_var: str) -> Spec:
+        """This spec with its key read from ``env_var`` (``--conformance-key-env``), e.g. a gateway's own key."""
+        provider = dataclasses.replace(self.provider, api_key_env=(env_var,))
+        return dataclasses.replace(self, provider=provider)
