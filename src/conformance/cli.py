@@ -1,4 +1,4 @@
-"""The ``conformance`` command: ``lint``, ``specs``, ``init``, ``audit``, ``report`` and ``diff``."""
+"""The ``conformance`` command: ``lint``, ``specs``, ``init``, ``audit``, ``report``, ``diff`` and ``check``."""
 
 from __future__ import annotations
 
@@ -206,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--markdown", metavar="PATH", help="also write the diff as Markdown")
     diff.add_argument("--html", metavar="PATH", help="also write the diff as a self-contained HTML page")
     diff.set_defaults(func=cmd_diff)
+
+    from conformance.check_cli import add_parser as add_check
+
+    add_check(sub)
     return parser
 
 

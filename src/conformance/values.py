@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from conformance.data import fixture_json
 from conformance.spec.model import Claim, Status
 
-_WORDS = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=10)
+_WORDS = st.lists(st.sampled_from(string.ascii_lowercase), min_size=3, max_size=10).map("".join)
+"""Lower-case words, drawn letter by letter: `st.text` would have hypothesis cache its Unicode table in a
+`.hypothesis/` folder of the user's working directory."""
 
 
 def _response_format() -> dict[str, Any]:
