@@ -1,8 +1,10 @@
-"""Sessions: tests, lint, typecheck, specs, conformance (the README's main job, offline), report, record (live)."""
+"""Sessions: tests, lint, typecheck, specs, conformance (the README's main job, offline), report, record (live),
+wheel (the installed wheel outside the checkout), bench."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import nox
@@ -100,6 +102,32 @@ def record(session: nox.Session) -> None:
         "pytest", CASES, "-m", "conformance", "--live", "--record-mode", "once",
         "--conformance-json", "reports/record.json", *session.posargs,
     )  # fmt: skip
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """The built wheel, installed into a fresh virtualenv outside the checkout next to pytest-recording, used as a
+    new user would: an unrelated project's run, README's own-project commands, `conformance check`
+    (tests/test_wheel.py and tests/test_own_project.py, run with that virtualenv's commands)."""
+    _install(session, "test")
+    tmp = Path(tempfile.mkdtemp(prefix="conformance-wheel-"))  # outside the checkout: no pyproject.toml above it
+    dist, venv = tmp / "dist", tmp / "wheel-venv"
+    session.run("python", "-m", "pip", "wheel", ".", "--no-deps", "-q", "-w", str(dist))
+    (built,) = dist.glob("conformance-*.whl")
+    session.run("python", "-m", "venv", "--clear", str(venv))
+    session.run(
+        str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(built), "pytest-recording", external=True
+    )
+    session.run(
+        "pytest",
+        "tests/test_wheel.py",
+        "tests/test_own_project.py",
+        "-p",
+        "no:cacheprovider",
+        "-v",
+        *session.posargs,
+        env={"CONFORMANCE_WHEEL_VENV": str(venv)},
+    )
 
 
 @nox.session

@@ -7,6 +7,7 @@
 3. report render time for 10,000 synthetic results (goal < 2 s), when ``conformance.report`` is there
 4. replay of every cassette (``pytest tests/test_conformance.py -m conformance`` offline, the command
    ``nox -s conformance`` runs) and ``conformance audit cassettes/imported``
+5. the start-up the plugin adds to an unrelated one-test project (``-p no:conformance`` beside it; goal < 0.3 s)
 
 The machine may be noisy: compare ratios, not absolute times. Each figure carries the 1-minute load average
 measured just before it, so a figure taken under load can be told from a slow harness.
@@ -197,12 +198,36 @@ def replay_and_audit() -> dict[str, Any]:
     return out
 
 
+def startup() -> dict[str, Any]:
+    """What installing the plugin adds to an unrelated project's pytest run: one trivial test, with the plugin and
+    with ``-p no:conformance`` (goal: < 0.3 s added), best of 5 each, alternating."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "test_one.py").write_text("def test_one():\n    assert 1 + 1 == 2\n", encoding="utf-8")
+        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_one.py"]
+        times: dict[str, list[float]] = {"with": [], "without": []}
+        load = _load()
+        for _ in range(5):
+            for name, extra in (("with", []), ("without", ["-p", "no:conformance"])):
+                start = time.perf_counter()
+                subprocess.run([*base, *extra], cwd=tmp, env=env, capture_output=True, check=True, timeout=120)
+                times[name].append(time.perf_counter() - start)
+    best = {name: min(values) for name, values in times.items()}
+    return {
+        "with_plugin_s": round(best["with"], 3),
+        "without_plugin_s": round(best["without"], 3),
+        "added_s": round(best["with"] - best["without"], 3),
+        "load_average": load,
+    }
+
+
 def main() -> int:
     figures = {
         "harness_vs_bare_sdk": harness_ratio(),
         "collection_1000_claims": collection(),
         "report_render_10000_results": report_render(),
         "replay_and_audit": replay_and_audit(),
+        "startup_unrelated_project": startup(),
         "python": sys.version.split()[0],
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -217,8 +242,11 @@ def main() -> int:
     )
     print(f"4. replay of all cassettes ({a['cassettes']} files): {a['replay_all_cassettes_s']} s;"
           f" audit cassettes/imported: {a['audit_imported_s']} s")  # fmt: skip
+    s = figures["startup_unrelated_project"]
+    print(f"5. an unrelated one-test project: {s['with_plugin_s']} s with the plugin, {s['without_plugin_s']} s with"
+          f" -p no:conformance: {s['added_s']} s added (goal < 0.3 s)")  # fmt: skip
     loads = [h.get("load_average"), c.get("load_average"), r.get("load_average"), a.get("replay_all_cassettes_load_average"),
-             a.get("audit_imported_load_average")]  # fmt: skip
+             a.get("audit_imported_load_average"), s.get("load_average")]  # fmt: skip
     print(f"1-minute load average before each figure: {', '.join(str(x) for x in loads)} ({os.cpu_count()} CPUs)")
     figures["cpus"] = os.cpu_count()
     target = ROOT / "reports" / "bench.json"
