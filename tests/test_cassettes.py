@@ -15,7 +15,6 @@ from typing import Any
 
 import openai
 import pytest
-import vcr
 import yaml
 
 from tests.fakes import FakeServer
@@ -251,6 +250,7 @@ def test_vcrpy_replays_our_cassettes_through_the_openai_sdk(
     recorded: tuple[str, Path, subprocess.CompletedProcess[str]],
 ) -> None:
     """The format is VCR.py's: vcrpy (>= 9.4, which patches httpx2) answers the SDK from our files."""
+    vcr = pytest.importorskip("vcr", reason="vcrpy is in the test extra: pip install -e '.[test]'")
     flavor, tmp, _ = recorded
     folder = tmp / "cassettes" / flavor
     base_url = str(yaml.safe_load((folder / f"{flavor}.response.id.yaml").read_text())["metadata"]["base_url"])

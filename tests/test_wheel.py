@@ -69,3 +69,26 @@ def test_an_unrelated_project_passes_and_is_left_as_it_was(tmp_path: Path) -> No
         listings[name] = sorted(str(p.relative_to(project)) for p in project.rglob("*") if "__pycache__" not in p.parts)
     assert listings["with"] == listings["without"]
     assert not any(".hypothesis" in p for p in listings["with"])
+
+
+def test_the_readme_live_example_runs_in_this_checkout_without_the_test_extra(tmp_path: Path) -> None:
+    """README's live example, as written, from this repository's root, with only the runtime dependencies (the
+    wheel's virtualenv has no vcrpy, xdist or playwright): the whole suite collects and the cases run."""
+    from tests.fakes import FakeServer
+
+    root = Path(__file__).resolve().parents[1]
+    missing = run(["-c", "import vcr"], tmp_path)
+    assert missing.returncode != 0, "the wheel's virtualenv should not have the test extra"
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and k != "PYTHONPATH"}
+    env["OPENAI_API_KEY"] = "fake-key"
+    out = tmp_path / "results.json"
+    with FakeServer("openai") as server:
+        command = [
+            python(), "-m", "pytest", "-m", "conformance", "--live", "--provider", "openai",
+            "--base-url", f"openai={server.base_url}", f"--conformance-json={out}", "-p", "no:cacheprovider", "-q",
+            "-k", "temperature or tools",
+        ]  # fmt: skip
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "error" not in done.stdout.splitlines()[-1]
+    assert out.is_file()
