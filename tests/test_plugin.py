@@ -152,3 +152,24 @@ def test_a_bad_tool_conformance_table_names_its_file(project: pytest.Pytester) -
     result = project.runpytest("--collect-only", "-q")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*record mode 'bogus': expected one of none, once, new_episodes, all*{pyproject}*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--base-url", "openai=foo"], "*--base-url openai=foo: expected an http:// or https:// URL with a host*"),
+        (["--base-url", "openai=ftp://host/"], "*expected an http:// or https:// URL with a host*"),
+        (["--base-url=openai=http://[::1/v1"], "*--base-url openai=http://[[]::1/v1: not a URL*"),
+        (["--conformance-timeout", "-5"], "*--conformance-timeout -5.0: expected a number of seconds above zero*"),
+        (["--conformance-timeout", "0"], "*above zero*"),
+        (["--conformance-concurrency", "0"], "*--conformance-concurrency 0: expected at least 1*"),
+        (["--conformance-max-requests", "0"], "*--conformance-max-requests 0: expected at least 1*"),
+        (["--conformance-retries", "-1"], "*--conformance-retries -1: expected zero or more*"),
+        (["--conformance-key-env", "nope=X"], "*unknown provider 'nope'*"),
+    ],
+)
+def test_options_that_cannot_work_are_refused_up_front(project: pytest.Pytester, args: list[str], message: str) -> None:
+    result = project.runpytest(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert "Traceback" not in result.stderr.str()

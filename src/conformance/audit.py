@@ -144,7 +144,7 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
                 result.unreadable += 1
                 continue
             request = interaction.attempt.request
-            api = api_of(request)
+            api = api_of(request, by_id.values())
             if api is None or api not in by_id:
                 result.unknown_hosts.append(f"{recording.path}: #{interaction.index} {request.method} {request.url}")
                 continue
@@ -154,7 +154,7 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
                 verdict = judge(claim, spec.provider.sdk, interaction.attempt)
                 if verdict is not None:
                     result.findings.append(Finding(claim, spec, recording, interaction, verdict, source))
-            replayed = replay(interaction) if sdk_replay else None
+            replayed = replay(interaction, api, spec.provider.sdk.value) if sdk_replay else None
             if replayed is not None:
                 result.replays.append(Replayed(api, recording, interaction, replayed, source))
     return result

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import inspect
 import json
@@ -908,17 +909,26 @@ def _plan_for(api: str, request: RecordedRequest) -> _Plan:
     return _gemini_plan(request)
 
 
-def replay(interaction: Interaction) -> ReplayResult | None:
+FAMILY_OF_SDK = {OPENAI_SDK: "openai", ANTHROPIC_SDK: "anthropic", GENAI_SDK: "gemini"}
+"""The built-in API whose SDK calls a user spec's exchanges are rebuilt as (a gateway spec says its SDK)."""
+
+
+def replay(interaction: Interaction, api: str | None = None, sdk: str | None = None) -> ReplayResult | None:
     """Re-issue the interaction's request through the official SDK, answered by its recorded response; None when
-    the exchange is not one of the known APIs. The SDK's exceptions are data: only interrupts escape."""
+    the exchange is not one of the known APIs. ``api``/``sdk`` name a user spec's API and its SDK (the audit
+    attributes those from the spec's ``base_url``). The SDK's exceptions are data: only interrupts escape."""
     attempt = interaction.attempt
-    api = api_of(attempt.request)
+    api = api or api_of(attempt.request)
     if api is None:
         return None
+    family = api if api in SDK_OF_API else FAMILY_OF_SDK.get(sdk or "")
+    if family is None:
+        return None
     try:
-        return _replay(api, attempt)
+        result = _replay(family, attempt)
     except Exception as exc:  # a bug here must not hide the other results
-        return _not_reissuable(api, attempt, f"the replay itself failed: {type(exc).__name__}: {exc}")
+        result = _not_reissuable(family, attempt, f"the replay itself failed: {type(exc).__name__}: {exc}")
+    return result if family == api else dataclasses.replace(result, api=api)
 
 
 def replay_all(recordings: Iterable[Recording]) -> list[tuple[Recording, Interaction, ReplayResult]]:

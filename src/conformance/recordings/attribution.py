@@ -11,11 +11,13 @@ else, so that unknown traffic is listed by the caller rather than guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from conformance.exchange import RecordedRequest
+from conformance.spec.model import Spec
 
 ANTHROPIC_HOST = "api.anthropic.com"
 GEMINI_HOST = "generativelanguage.googleapis.com"
@@ -28,11 +30,16 @@ _GEMINI_METHOD = re.compile(
 _GEMINI_MODELS = re.compile(r"/v1[a-z0-9]*/models(/[^/:]+)?/?")
 
 
-def api_of(request: RecordedRequest) -> str | None:
+def api_of(request: RecordedRequest, specs: Iterable[Spec] = ()) -> str | None:
     """``anthropic``, ``anthropic-openai``, ``gemini``, ``gemini-openai``, ``openai``, or None when the exchange
-    is not one of those APIs' documented endpoints."""
-    parts = urlsplit(request.url)
-    host = (parts.hostname or "").lower()
+    is not one of those APIs' documented endpoints; on any other host, the loaded spec (``specs``: a user's
+    gateway spec) whose ``base_url`` has that host and port and a path the request's starts with (the longest)."""
+    try:
+        parts = urlsplit(request.url)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:  # a malformed URL (``http://[::1``) is traffic of no known API
+        return None
     path = unquote(parts.path)
     if host == ANTHROPIC_HOST:
         return _anthropic_api(path)
@@ -40,7 +47,19 @@ def api_of(request: RecordedRequest) -> str | None:
         return _gemini_api(request.method.upper(), path)
     if host == OPENAI_HOST:
         return "openai"
-    return None
+    return _spec_api(host, port, path, specs)
+
+
+def _spec_api(host: str, port: int | None, path: str, specs: Iterable[Spec]) -> str | None:
+    best: tuple[int, str] | None = None
+    for spec in specs:
+        base = urlsplit(spec.provider.base_url)
+        if (base.hostname or "").lower() != host or base.port != port:
+            continue
+        prefix = base.path.rstrip("/")
+        if (path == prefix or path.startswith(prefix + "/")) and (best is None or len(prefix) > best[0]):
+            best = (len(prefix), spec.provider.id)
+    return best[1] if best else None
 
 
 def _anthropic_api(path: str) -> str | None:
