@@ -229,7 +229,9 @@ def _field_status(claim: Claim, attempt: Attempt, sdk: Sdk) -> Verdict | None:
 
 
 def judge(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
-    """The claim's verdict on one recorded exchange, or None when the exchange does not bear on the claim."""
+    """The claim's verdict on one recorded exchange, or None when the exchange does not bear on the claim (an
+    undocumented claim is judged as its reference documents it)."""
+    claim = claim.as_documented
     response = attempt.response
     if response is None:
         return None

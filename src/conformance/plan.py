@@ -398,7 +398,9 @@ PLANNERS: dict[Sdk, Callable[[Claim], Plan]] = {
 
 
 def plan(claim: Claim, sdk: Sdk) -> Plan:
-    """The variants that probe ``claim`` through ``sdk``, or why it cannot be probed."""
+    """The variants that probe ``claim`` through ``sdk``, or why it cannot be probed (an undocumented claim is
+    probed as its reference documents it)."""
+    claim = claim.as_documented
     if claim.location is Location.PLATFORM:
         return Untestable(_NOT_OBSERVABLE[Location.PLATFORM])
     result = PLANNERS[sdk](claim)

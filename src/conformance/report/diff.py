@@ -9,7 +9,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.report.model import BUCKET_OF, VERDICT_LABELS, Bucket, Cell, Report, Verdict, load_report
+from conformance.report.model import (
+    BUCKET_OF,
+    UNDOCUMENTED,
+    UNDOCUMENTED_LABELS,
+    VERDICT_LABELS,
+    Bucket,
+    Cell,
+    Report,
+    Verdict,
+    load_report,
+)
 
 # Locations whose observed shape (status codes, headers, error bodies) is compared between runs.
 SHAPE_LOCATIONS = frozenset({"header", "request_header", "error"})
@@ -32,10 +42,12 @@ class State:
 
     @property
     def bucket(self) -> Bucket:
-        return BUCKET_OF[self.verdict]
+        """Undocumented claims never regress the provider: their changes are outcome changes."""
+        return Bucket.UNDOCUMENTED if self.status == UNDOCUMENTED else BUCKET_OF[self.verdict]
 
     def outcome(self) -> str:
-        icon, words = VERDICT_LABELS[self.verdict]
+        undocumented = self.status == UNDOCUMENTED and self.verdict in UNDOCUMENTED_LABELS
+        icon, words = UNDOCUMENTED_LABELS[self.verdict] if undocumented else VERDICT_LABELS[self.verdict]
         return f"{icon} {words}"
 
 

@@ -42,6 +42,7 @@ BUCKET_COLOURS: dict[Bucket, str] = {
     Bucket.DEVIATION: "#ef6c00",
     Bucket.NOT_TESTABLE: "#757575",
     Bucket.NO_EVIDENCE: "#bdbdbd",
+    Bucket.UNDOCUMENTED: "#5c6bc0",
 }
 EVIDENCE_TITLES = {
     "live": "live",
@@ -213,7 +214,7 @@ def _cell_data(report: Report, cell: Cell, evidence: _Interner) -> dict[str, Any
 def _chart(counts: Mapping[Bucket, int], width: int = 180) -> list[dict[str, Any]]:
     total = sum(counts.values()) or 1
     segments, x = [], 0.0
-    for bucket in Bucket:
+    for bucket in counts:
         w = counts[bucket] * width / total
         if w:
             segments.append(
@@ -255,7 +256,7 @@ def context(report: Report, generated: str | None = None) -> dict[str, Any]:
             words = {row.key, row.field}
             for index, cell in row.cells.items():
                 verdict = cell.verdict
-                icon, label = VERDICT_LABELS[verdict]
+                icon, label = cell.label
                 same, total = cell.counts()
                 anchor = f"claim-{cell.claim}" if cell.claim not in seen_anchor else ""
                 seen_anchor.add(cell.claim)
@@ -299,7 +300,7 @@ def context(report: Report, generated: str | None = None) -> dict[str, Any]:
         "report": report,
         "groups": groups,
         "columns": columns,
-        "buckets": [(b.value, BUCKET_TITLES[b], BUCKET_COLOURS[b]) for b in Bucket],
+        "buckets": [(b.value, BUCKET_TITLES[b], BUCKET_COLOURS[b]) for b in report.buckets()],
         "verdict_labels": [(v.value, *VERDICT_LABELS[v]) for v in Verdict],
         "locations": [(g.location, g.title) for g in report.groups],
         "providers": sorted({c.provider for c in report.columns}),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from conformance.report.model import BUCKET_TITLES, VERDICT_LABELS, Bucket, Cell, Report, Verdict
+from conformance.report.model import BUCKET_TITLES, Bucket, Cell, Report, Verdict
 
 MAX_FAILING = 200
 MESSAGE_CHARS = 300
@@ -63,9 +63,10 @@ def render_markdown(report: Report) -> str:
             lines.append(f"  * {md_text(name)}: model {md_text(meta.get('model', '?'))} @ {where}{note}")
     lines.append("")
     summary = report.summary()
-    header = ["provider", *(f"{_icon(b)} {BUCKET_TITLES[b]}" for b in Bucket), "claims"]
+    buckets = report.buckets()
+    header = ["provider", *(f"{_icon(b)} {BUCKET_TITLES[b]}" for b in buckets), "claims"]
     rows = [
-        [md_text(report.column_label(i)), *(str(counts[b]) for b in Bucket), str(sum(counts.values()))]
+        [md_text(report.column_label(i)), *(str(counts[b]) for b in buckets), str(sum(counts.values()))]
         for i, counts in enumerate(summary)
     ]
     lines += _table(header, rows)
@@ -79,7 +80,7 @@ def render_markdown(report: Report) -> str:
                     md_code(c.claim),
                     md_text(report.column_label(c.column)),
                     md_text(c.status),
-                    " ".join(VERDICT_LABELS[c.verdict]),
+                    " ".join(c.label),
                     _evidence(c),
                     md_text(_first_message(c, (Verdict.FAIL, Verdict.ERROR))),
                 ]
@@ -104,4 +105,5 @@ def _icon(bucket: Bucket) -> str:
         Bucket.DEVIATION: "≠",
         Bucket.NOT_TESTABLE: "∅",
         Bucket.NO_EVIDENCE: "○",
+        Bucket.UNDOCUMENTED: "≈",
     }[bucket]

@@ -71,13 +71,14 @@ class Verdict(str, enum.Enum):
 
 
 class Bucket(str, enum.Enum):
-    """The summary's five counts."""
+    """The summary's counts; claims the provider's own doc does not address (status undocumented) have their own."""
 
     PASSING = "passing"
     FAILING = "failing"
     DEVIATION = "deviation"
     NOT_TESTABLE = "not-testable"
     NO_EVIDENCE = "no-evidence"
+    UNDOCUMENTED = "undocumented"
 
 
 BUCKET_OF: dict[Verdict, Bucket] = {
@@ -97,6 +98,7 @@ BUCKET_TITLES: dict[Bucket, str] = {
     Bucket.DEVIATION: "known deviations",
     Bucket.NOT_TESTABLE: "not testable",
     Bucket.NO_EVIDENCE: "no evidence",
+    Bucket.UNDOCUMENTED: "not in the docs",
 }
 
 # Icon and words for each verdict: the page never relies on colour alone.
@@ -111,6 +113,11 @@ VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
     Verdict.NOT_TESTABLE: ("∅", "not testable"),
 }
 RANK = {v: i for i, v in enumerate(Verdict)}
+UNDOCUMENTED = "undocumented"
+UNDOCUMENTED_LABELS: dict[Verdict, tuple[str, str]] = {
+    Verdict.PASS: ("≈", "behaves as the reference"),
+    Verdict.FAIL: ("↯", "differs from the reference"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +221,15 @@ class Cell:
 
     @property
     def bucket(self) -> Bucket:
-        return BUCKET_OF[self.verdict]
+        """Undocumented claims count apart, whatever they showed: they are never the provider failing its docs."""
+        return Bucket.UNDOCUMENTED if self.status == UNDOCUMENTED else BUCKET_OF[self.verdict]
+
+    @property
+    def label(self) -> tuple[str, str]:
+        """Icon and words of the cell: an undocumented claim behaves as its reference documents it, or differs."""
+        if self.status == UNDOCUMENTED and self.verdict in (Verdict.PASS, Verdict.FAIL):
+            return UNDOCUMENTED_LABELS[self.verdict]
+        return VERDICT_LABELS[self.verdict]
 
     def evidence_tokens(self) -> list[str]:
         """Badges: each evidence kind that decided something, ``host`` if any came from another host, else ``none``."""
@@ -263,11 +278,19 @@ class Report:
             for row in group.rows:
                 yield from row.cells.values()
 
+    def buckets(self) -> list[Bucket]:
+        """The buckets this report's summary has."""
+        summary = self.summary()
+        return list(summary[0]) if summary else [b for b in Bucket if b is not Bucket.UNDOCUMENTED]
+
     def summary(self) -> list[dict[Bucket, int]]:
-        """Per column: how many claims fall in each bucket."""
+        """Per column: how many claims fall in each bucket (the undocumented bucket only where a run has one)."""
         counts = [dict.fromkeys(Bucket, 0) for _ in self.columns]
         for cell in self.cells():
             counts[cell.column][cell.bucket] += 1
+        if not any(c[Bucket.UNDOCUMENTED] for c in counts):
+            for c in counts:
+                del c[Bucket.UNDOCUMENTED]
         return counts
 
     def column_label(self, index: int) -> str:

@@ -287,6 +287,13 @@ class _Resolver:
             self.failed.add(spec_id)
             return None
         claims = self._merge(raw, parent, own)
+        reference_id = raw.data.get("reference")
+        if reference_id is not None:
+            reference = self._reference(raw, spec_id, reference_id, chain)
+            if reference is None:
+                self.failed.add(spec_id)
+                return None
+            claims = _undocumented(spec_id, claims, own, reference, inherited=reference_id == parent_id)
         provider = Provider(
             id=spec_id,
             title=header["title"],
@@ -310,6 +317,21 @@ class _Resolver:
         self.done[spec_id] = spec
         return spec
 
+    def _reference(self, raw: _Raw, spec_id: str, reference_id: str, chain: tuple[str, ...]) -> Spec | None:
+        if reference_id in (*chain, spec_id):
+            loop = " -> ".join((*chain, spec_id, reference_id))
+            self.problems.append(raw.problem(("reference",), f"'reference' makes a loop: {loop}"))
+            return None
+        if reference_id not in self.raws:
+            known = ", ".join(sorted(self.raws)) or "none"
+            self.problems.append(
+                raw.problem(
+                    ("reference",), f"'reference: {reference_id}' names no spec (known: {known}); add it with --specs"
+                )
+            )
+            return None
+        return self.resolve(reference_id, (*chain, spec_id))
+
     def _merge(self, raw: _Raw, parent: Spec | None, own: list[Claim]) -> list[Claim]:
         excluded = list(raw.data.get("exclude", []))
         if parent is None:
@@ -332,6 +354,54 @@ class _Resolver:
         for claim in own:
             by_suffix[_suffix(claim.id, child_id)] = claim
         return list(by_suffix.values())
+
+
+_NOT_REFERENCED = frozenset({Location.AUTH, Location.PLATFORM, Location.LIMIT})
+"""Where a reference's claims are facts of its own platform (its key variables, console, quotas), not behaviour
+another API can share; these never become another spec's undocumented claims."""
+
+
+def _undocumented(
+    spec_id: str, claims: list[Claim], own: list[Claim], reference: Spec, *, inherited: bool
+) -> list[Claim]:
+    """``claims`` plus, as status ``undocumented``, every reference claim this spec does not address: no claim of the
+    same location and field (case-insensitive), or, when the spec also extends the reference, no override of it."""
+    ref_id = reference.provider.id
+
+    def undocumented(claim: Claim, suffix: str) -> Claim:
+        documented = claim.reference_status if claim.status is Status.UNDOCUMENTED else claim.status
+        return replace(
+            claim,
+            id=f"{spec_id}.{suffix}",
+            provider=spec_id,
+            status=Status.UNDOCUMENTED,
+            reference=claim.reference or f"{ref_id}.{suffix}",
+            reference_status=documented,
+            deviations=(),
+            check=claim.check,
+            notes=f"Not in {spec_id}'s own doc; {ref_id} documents it as {documented.value if documented else '?'}."
+            + (f" {claim.notes}" if claim.notes else ""),
+        )
+
+    if inherited:
+        own_ids = {claim.id for claim in own}
+        return [
+            claim
+            if claim.id in own_ids or claim.location in _NOT_REFERENCED
+            else undocumented(claim, _suffix(claim.id, spec_id))
+            for claim in claims
+        ]
+    addressed = {(claim.location, claim.field.lower()) for claim in claims}
+    ids = {claim.id for claim in claims}
+    extra = []
+    for claim in reference.claims:
+        suffix = _suffix(claim.id, ref_id)
+        if claim.location in _NOT_REFERENCED or (claim.location, claim.field.lower()) in addressed:
+            continue
+        if f"{spec_id}.{suffix}" in ids:
+            continue
+        extra.append(undocumented(claim, suffix))
+    return claims + extra
 
 
 @dataclass(frozen=True, slots=True)

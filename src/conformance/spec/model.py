@@ -47,6 +47,7 @@ class Status(str, enum.Enum):
     LIMITED = "limited"
     EXCLUSIVE = "exclusive"
     BETA = "beta"
+    UNDOCUMENTED = "undocumented"
 
 
 STATUS_MEANINGS: dict[Status, str] = {
@@ -63,6 +64,10 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.LIMITED: "Bounded by params.max (in params.unit); exceeding it gives params.error_status / params.error_type.",
     Status.EXCLUSIVE: "Cannot be combined with the fields in params.with; sending both gives a 4xx error.",
     Status.BETA: "Available as a beta only (params.beta_header names the opt-in header where there is one).",
+    Status.UNDOCUMENTED: (
+        "Not addressed by this API's own doc; run as its reference spec documents it. The outcome says "
+        "'behaves as <reference>' or 'differs from <reference>: ...', never that the provider fails its docs."
+    ),
 }
 
 
@@ -151,6 +156,19 @@ class Claim:
     markers: tuple[str, ...] = ()
     check: str | None = None
     origin: str = ""  # "file:line" of the claim in its spec, for messages
+    reference: str | None = None  # for status undocumented: the reference claim's id (e.g. openai.request.n)
+    reference_status: Status | None = None  # ... and its documented status, which the probe and check follow
+
+    @property
+    def as_documented(self) -> Claim:
+        """The claim as its reference documents it (an undocumented claim is probed and checked that way)."""
+        if self.status is Status.UNDOCUMENTED and self.reference_status is not None:
+            return dataclasses.replace(self, status=self.reference_status)
+        return self
+
+    @property
+    def reference_spec(self) -> str | None:
+        return self.reference.split(".", 1)[0] if self.reference else None
 
     def export(self) -> dict[str, Any]:
         """The stable JSON form of ``conformance specs --json`` (docs/spec-format.md)."""
@@ -164,6 +182,16 @@ class Claim:
             "doc": {"url": self.doc.url, "quote": self.doc.quote, "source": self.doc.source},
             "notes": self.notes,
         }
+
+
+def behaves_as(claim: Claim) -> str:
+    """The message of an undocumented claim whose check passed."""
+    return f"behaves as {claim.reference_spec} documents it ({claim.reference})"
+
+
+def differs_from(claim: Claim, how: str) -> str:
+    """The message of an undocumented claim whose check failed: a difference, never the provider failing its docs."""
+    return f"differs from {claim.reference_spec}: {how}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,11 @@ spec_version: 1
 # Inherit every claim of the '{parent}' spec; list below only what differs.
 extends: {parent}
 
+# Inherited claims you do not restate below are not in your docs: they run as `undocumented`
+# ("behaves as {parent}" / "differs from {parent}: ..."), never as your server failing its docs.
+# Delete this line to make every inherited claim a documented promise of your server.
+reference: {parent}
+
 # Inherited claims your server does not have at all (id without the provider prefix).
 # exclude:
 #   - request.logit_bias
