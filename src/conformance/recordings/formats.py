@@ -139,8 +139,8 @@ def detect(document: object) -> str:
 
 def _unknown(why: str) -> str:
     return (
-        f"unknown recording format: {why}. Readable formats: vcrpy / pydantic-ai YAML, Ruby VCR, R vcr, go-vcr "
-        "YAML and httprr traces; convert the file to one of them or leave it out"
+        f"unknown recording format: {why}. Readable formats: vcrpy / pydantic-ai YAML or JSON, Ruby VCR, R vcr, "
+        "go-vcr YAML, httprr traces and Llama Stack's JSON; convert the file to one of them or leave it out"
     )
 
 

@@ -138,10 +138,11 @@ def _read_unknown_suffix(path: Path, data: bytes) -> Recording:
     try:
         return _read_json(path, data) if data.lstrip()[:1] == b"{" else _read_yaml(path, data)
     except RecordingError as exc:
+        why = re.split(r"\. Readable formats|; convert|; fix the file|; restore", exc.message)[0]
         raise RecordingError(
             path,
             None,
-            f"no reader takes this file ({exc.message}). Recordings are .yaml/.yml (vcrpy, Ruby and R vcr, go-vcr), "
+            f"no reader takes this file ({why}): recordings are .yaml/.yml (vcrpy, Ruby and R vcr, go-vcr), "
             ".httprr or .json (Llama Stack, vcrpy's JSON); move the file out of the audited folder",
         ) from exc
 
