@@ -87,7 +87,7 @@ def test_the_shipped_recordings_audit_without_warnings_and_with_attribution(tmp_
         assert evidence["repository"]
         assert evidence["commit"]
         assert evidence["license"] in ("MIT", "Apache-2.0")
-    assert {r["provider"] for r in records} == {"anthropic", "gemini", "gemini-openai", "openai"}
+    assert {r["provider"] for r in records} == {"anthropic", "anthropic-openai", "gemini", "gemini-openai", "openai"}
     assert all(r["outcome"] in ("pass", "skip", "xfail") for r in records), [
         (r["claim"], r["message"][:200]) for r in records if r["outcome"] not in ("pass", "skip", "xfail")
     ]
@@ -190,10 +190,10 @@ def test_imported_cases_run_in_pytest_with_their_evidence(pytester: pytest.Pytes
     assert any(r["claim"] == "openai.request.n" for r in records)
 
 
-# --- the 52 real recordings of ../shared/realtraffic: attribution, audit and SDK replay -----------------------------
+# --- the real recordings of cassettes/imported: attribution, audit and SDK replay --------------------------------
 
-REALTRAFFIC = ROOT.parent / "shared" / "realtraffic"
-REAL_ABSENT = f"{REALTRAFFIC} is absent: the real-traffic recordings are kept outside the repository"
+REALTRAFFIC = IMPORTED
+REAL_ABSENT = f"{REALTRAFFIC} is absent: the imported real-traffic recordings are not in this checkout"
 SDK_OF_FOLDER = {
     "anthropic": "anthropic",
     "anthropic-openai": "openai",
@@ -249,7 +249,7 @@ def test_every_real_file_is_attributed_to_its_folder_audited_and_replayed(
     assert attempts == []
 
     recordings, _ = read_all([REALTRAFFIC])
-    assert len(recordings) == len(find_recordings([REALTRAFFIC])) == 52
+    assert len(recordings) == len(find_recordings([REALTRAFFIC])) == 154
     exchanges = {(r.path.name, i.index): (r.path.parent.name, i) for r in recordings for i in r.interactions}
     assert result.exchanges == len(exchanges)
     for recording in recordings:  # the folder is the truth
@@ -267,7 +267,7 @@ def test_every_real_file_is_attributed_to_its_folder_audited_and_replayed(
         assert replayed.result.outcome == _expected_replay(interaction), (key, replayed.result.message)
     by_outcome = Counter(r.result.outcome for r in result.replays)
     assert by_outcome == Counter(_expected_replay(i) for _, i in exchanges.values())
-    assert by_outcome == {"parsed": 35, "raised": 27, "not-reissuable": 19, "sdk-failed": 2}
+    assert by_outcome == {"parsed": 145, "raised": 42, "not-reissuable": 20, "sdk-failed": 4}
     assert all(r.result.path_matches for r in result.replays if r.result.outcome != "not-reissuable")
 
     data = json.loads(out.read_text())
@@ -306,7 +306,7 @@ def test_the_results_file_says_what_the_openai_sdk_exposes_of_a_google_error_bod
         assert record.outcome == "pass"
     assert google_errors == 10
     parsed = [r.result.detail for r in result.replays if r.result.outcome == "parsed"]
-    assert len(parsed) == 12
+    assert len(parsed) == 28
     assert all(p["type"] in ("ChatCompletion", "Stream") and p["finish_reasons"] for p in parsed)
 
 
@@ -316,7 +316,7 @@ _OPENAI_ERRORS = {400: "BadRequestError", 404: "NotFoundError", 429: "RateLimitE
 def test_the_console_summary_lists_the_sdk_replay(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["audit", str(IMPORTED / "gemini-openai")]) == 0
     out = capsys.readouterr().out
-    assert "SDK replay: 23 recorded answer(s) re-issued through the official SDKs (no network)" in out
+    assert "SDK replay: 39 recorded answer(s) re-issued through the official SDKs (no network)" in out
     assert "gemini-openai through the openai SDK" in out
     assert re.search(r"chat\.completions\.create: \d+ parsed, \d+ raised", out)
     assert "error fields the SDK leaves empty although the body carries them: .code" in out
@@ -339,7 +339,7 @@ def test_an_sdk_failure_on_the_answer_to_its_own_request_fails_only_with_strict(
 def test_sdk_replay_cases_run_in_pytest_with_their_evidence(pytester: pytest.Pytester, tmp_path: Path) -> None:
     folder = pytester.path / "recordings" / "gemini-openai"
     folder.mkdir(parents=True)
-    for name in ("*test_n__test_async*", "*test_stream__test_sync*"):
+    for name in ("*test_n__test_async*flash*", "*test_stream__test_sync*"):
         for path in (IMPORTED / "gemini-openai").glob(name):
             shutil.copy(path, folder)
     shutil.copy(IMPORTED / "SOURCES.md", pytester.path / "recordings")

@@ -1,7 +1,7 @@
 """Reading other projects' recordings of real LLM traffic (conformance.recordings).
 
-The real files live beside the repository in ../shared/realtraffic (with SOURCES.md, which says
-what each holds); the tests that need them skip when that folder is absent. Everything else is
+The real files are the imported recordings in cassettes/imported (with SOURCES.md, which says what
+each holds); the tests that need them skip when that folder is absent. Everything else is
 hand-written here, in every format, so the reader is also checked on files it never saw.
 """
 
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 
 from conformance.exchange import RecordedRequest, RecordedResponse
 from conformance.recordings import (
@@ -29,9 +31,9 @@ from conformance.recordings import (
     source_rows,
 )
 
-REALTRAFFIC = Path(__file__).resolve().parents[2] / "shared" / "realtraffic"
+REALTRAFFIC = Path(__file__).resolve().parents[1] / "cassettes" / "imported"
 SOURCES_MD = REALTRAFFIC / "SOURCES.md"
-ABSENT = f"{REALTRAFFIC} is absent: the real-traffic recordings are kept outside the repository and are not here"
+ABSENT = f"{REALTRAFFIC} is absent: the imported real-traffic recordings are not in this checkout"
 
 ROWS = source_rows(SOURCES_MD) if SOURCES_MD.is_file() else []
 FORMAT_BY_REPOSITORY = {
@@ -70,9 +72,13 @@ def _real(real: dict[str, Recording], fragment: str) -> Recording:
 # --- the real recordings ---------------------------------------------------------------------------------------------
 
 
+IMPORTED_FILES = 154
+"""How many recordings cassettes/imported holds (SOURCES.md has one row for each)."""
+
+
 def test_every_real_file_is_found_and_listed_in_sources_md(real: dict[str, Recording]) -> None:
     found = find_recordings([REALTRAFFIC])
-    assert len(found) == len(ROWS) == 52
+    assert len(found) == len(ROWS) == IMPORTED_FILES
     assert {path.name for path in found} == {row["file"] for row in ROWS} == set(real)
     assert SOURCES_MD not in found
 
@@ -100,7 +106,7 @@ def test_read_sources_gives_each_file_its_attribution() -> None:
     if not SOURCES_MD.is_file():
         pytest.skip(ABSENT)
     sources = read_sources(SOURCES_MD)
-    assert len(sources) == 52
+    assert len(sources) == IMPORTED_FILES
     assert sources["tmc__langchaingo__llms__googleai__testdata__TestGoogleAIErrorHandling.httprr"] == Source(
         repository="tmc/langchaingo",
         path="llms/googleai/testdata/TestGoogleAIErrorHandling.httprr",
@@ -128,12 +134,12 @@ def test_real_sse_streams_give_json_events(real: dict[str, Recording]) -> None:
     for name, recording in real.items():
         for interaction in recording.interactions:
             response = _response(interaction)
-            if response.status == 200 and response.is_sse:
+            if response.status == 200 and response.is_sse and interaction.unreadable is None:
                 streamed.add(name)
                 assert response.events, name
                 assert all(e.data == "[DONE]" or isinstance(e.json(), dict) for e in response.events), name
     assert {fragment for fragment in SSE_STREAMS for name in streamed if fragment in name} == SSE_STREAMS
-    assert len(streamed) == len(SSE_STREAMS)
+    assert len(streamed) >= 30  # and the other streams of the larger corpus (37 files when it had 133)
 
 
 def test_real_json_array_streams_are_json_lists(real: dict[str, Recording]) -> None:
@@ -179,6 +185,36 @@ def test_r_vcr_bodies_stored_decoded_lose_their_gzip_header_with_a_note(real: di
     assert "content-encoding" not in _response(first).headers
     assert first.notes == ("response body was stored already decoded although content-encoding says gzip",)
     assert _response(first).headers["vary"] == "Origin, X-Origin, Referer"
+
+
+LLAMA_STACK_REAL = Path(__file__).parent / "data" / "llama-stack"
+"""Three real Llama Stack recordings (attributed in SOURCES.md there): kept out of cassettes/imported, since no
+exchange of theirs can be audited."""
+
+
+def test_real_llama_stack_recordings_are_read_but_their_answers_are_not_evidence() -> None:
+    """Llama Stack records the SDK call and the objects it returned, not HTTP: each file is one exchange whose
+    answer is rebuilt from those objects, so it is marked unreadable (the audit names it and skips it)."""
+    recordings, warnings = read_all([LLAMA_STACK_REAL])
+    assert warnings == []
+    real = {r.path.name: r for r in recordings}
+    llama = {name: r for name, r in real.items() if r.format == "llama-stack"}
+    assert len(llama) == len(real) == len(read_sources(LLAMA_STACK_REAL / "SOURCES.md")) == 3
+    for recording in llama.values():
+        (interaction,) = recording.interactions
+        assert interaction.line == 1
+        assert interaction.unreadable is not None
+        assert "Llama Stack" in interaction.unreadable
+        assert interaction.notes[0] == interaction.unreadable
+    models = _response(_real(real, "models-d98e7566").interactions[0])
+    assert models.status == 200
+    assert {m["owned_by"] for m in models.json} == {"google"}
+    stream = _real(real, "a4416482053457914b58").interactions[0]
+    assert stream.attempt.request.json["stream"] is True
+    assert _response(stream).is_sse
+    assert all(e.json()["object"] == "chat.completion.chunk" for e in _response(stream).events)
+    error = _response(_real(real, "1c41ca441b6228230562").interactions[0])
+    assert (error.status, error.json["code"]) == (400, "invalid_base64")
 
 
 def test_real_brotli_bodies_are_decoded(real: dict[str, Recording]) -> None:
@@ -600,11 +636,27 @@ def test_recording_error_text() -> None:
 
 
 def test_find_recordings_searches_folders_and_keeps_files_given_directly(tmp_path: Path) -> None:
-    for name in ("b.yml", "a.yaml", "c.httprr", "sub/f.yaml", "README.md", "SOURCES.md", "d.json", ".git/e.yaml"):
+    names = ("b.yml", "a.yaml", "c.httprr", "sub/f.yaml", "README.md", "SOURCES.md", "d.json", ".git/e.yaml")
+    for name in (*names, "LICENSE", "sub/NOTICE.txt", "g.txt"):
         _write(tmp_path, name, "x")
-    assert find_recordings([tmp_path]) == [tmp_path / n for n in ("a.yaml", "b.yml", "c.httprr", "sub/f.yaml")]
+    found = [tmp_path / n for n in ("a.yaml", "b.yml", "c.httprr", "d.json", "g.txt", "sub/f.yaml")]
+    assert find_recordings([tmp_path]) == found  # every file but hidden ones, Markdown and licences
     direct = find_recordings([tmp_path / "d.json", tmp_path / "README.md", tmp_path / "a.yaml", tmp_path])
-    assert direct == [tmp_path / n for n in ("a.yaml", "b.yml", "c.httprr", "d.json", "sub/f.yaml")]
+    assert direct == found
+
+
+def test_a_file_no_reader_takes_gives_one_warning_naming_it(tmp_path: Path) -> None:
+    _write(tmp_path, "chat.yaml", VCRPY)
+    notes = _write(tmp_path, "sub/notes.txt", "what we recorded, and when\n")
+    picture = _write(tmp_path, "shot.png", b"\x89PNG\r\n\x1a\n\x00\x00")
+    saved_as_txt = _write(tmp_path, "cassette.txt", VCRPY)
+    recordings, warnings = read_all([tmp_path])
+    assert sorted(r.path.name for r in recordings) == ["cassette.txt", "chat.yaml"]
+    assert saved_as_txt in [r.path for r in recordings]
+    assert len(warnings) == 2
+    for path, warning in zip((picture, notes), warnings, strict=True):
+        assert warning.startswith(f"{path}: no reader takes this file (")
+        assert "move the file out of the audited folder" in warning
 
 
 @pytest.mark.parametrize(
@@ -651,3 +703,95 @@ def test_read_sources_strips_backticks(tmp_path: Path) -> None:
     assert read_sources(_write(tmp_path, "SOURCES.md", table)) == {
         "a[b].yaml": Source("o/r", "x/a[b].yaml", "abc", "MIT")
     }
+
+
+# --- Llama Stack's recordings and vcrpy's JSON ---------------------------------------------------------------------
+
+LLAMA_STACK_CHAT = {
+    "test_id": "tests/integration/inference/test_x.py::test_chat[txt=openai/gpt-4o-mini]",
+    "request": {
+        "method": "POST",
+        "url": "https://api.openai.com/v1/v1/chat/completions",
+        "headers": {},
+        "body": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]},
+        "endpoint": "/v1/chat/completions",
+        "model": "gpt-4o-mini",
+    },
+    "response": {
+        "body": {
+            "__type__": "openai.types.chat.chat_completion.ChatCompletion",
+            "__data__": {"id": "rec-1", "object": "chat.completion", "choices": [], "service_tier": None},
+        },
+        "is_streaming": False,
+    },
+}
+
+
+def _llama_stack(tmp_path: Path, document: dict[str, object], name: str = "rec-1.json") -> Recording:
+    return read_recording(_write(tmp_path, name, json.dumps(document, indent=2)))
+
+
+def test_llama_stack_recording_is_rebuilt_and_says_its_answer_is_no_evidence(tmp_path: Path) -> None:
+    recording = _llama_stack(tmp_path, LLAMA_STACK_CHAT)
+    assert recording.format == "llama-stack"
+    (interaction,) = recording.interactions
+    request, response = interaction.attempt.request, _response(interaction)
+    assert (request.method, request.url) == ("POST", "https://api.openai.com/v1/v1/chat/completions")
+    assert request.json == LLAMA_STACK_CHAT["request"]["body"]  # type: ignore[index]
+    assert (response.status, response.headers) == (200, {"content-type": "application/json"})
+    assert response.json == {"id": "rec-1", "object": "chat.completion", "choices": [], "service_tier": None}
+    assert interaction.unreadable is not None
+    assert "rebuilt from the SDK objects Llama Stack recorded" in interaction.unreadable
+    assert "not the text the API sent" in interaction.unreadable
+    assert api_of(request) == "openai"
+
+
+def test_llama_stack_stream_becomes_server_sent_events_of_its_chunks(tmp_path: Path) -> None:
+    chunk = {"__type__": "openai.types.chat.chat_completion_chunk.ChatCompletionChunk", "__data__": {"id": "c"}}
+    document = {**LLAMA_STACK_CHAT, "response": {"body": [chunk, chunk], "is_streaming": True}}
+    response = _response(_llama_stack(tmp_path, document).interactions[0])
+    assert response.is_sse
+    assert [e.json() for e in response.events] == [{"id": "c"}, {"id": "c"}]
+
+
+def test_llama_stack_provider_exception_keeps_its_status_and_error_body(tmp_path: Path) -> None:
+    error = {"category": "provider_sdk", "type": "NotFoundError", "status_code": 404, "body": {"code": "nope"}}
+    document = {**LLAMA_STACK_CHAT, "response": {"body": None, "is_exception": True, "exception_data": error}}
+    response = _response(_llama_stack(tmp_path, document).interactions[0])
+    assert (response.status, response.json) == (404, {"code": "nope"})
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        pytest.param(
+            {"body": None, "is_exception": True, "exception_data": {"category": "builtin", "message": "boom"}},
+            "raised a builtin exception with no HTTP status ('boom')",
+            id="no-status",
+        ),
+        pytest.param({"body": {"id": "x"}, "is_streaming": True}, "is not a list of chunks", id="stream-not-list"),
+    ],
+)
+def test_llama_stack_recording_without_an_answer_is_refused_by_name(
+    tmp_path: Path, response: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RecordingError) as caught:
+        _llama_stack(tmp_path, {**LLAMA_STACK_CHAT, "response": response})
+    assert str(caught.value).startswith(f"{tmp_path / 'rec-1.json'}: ")
+    assert message in str(caught.value)
+
+
+def test_invalid_json_is_refused_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError) as caught:
+        read_recording(_write(tmp_path, "broken.json", '{\n  "request": {\n  oops\n}'))
+    assert str(caught.value).startswith(f"{tmp_path / 'broken.json'}:3: invalid JSON: ")
+
+
+def test_vcrpy_json_serializer_cassette_is_read(tmp_path: Path) -> None:
+    document = yaml.safe_load(VCRPY)
+    recording = read_recording(_write(tmp_path, "chat.json", json.dumps(document)))
+    assert recording.format == "vcrpy"
+    (interaction,) = recording.interactions
+    assert interaction.line is None  # JSON keeps no line per interaction
+    assert _response(interaction).json == {"object": "chat.completion", "choices": []}
+    assert interaction.unreadable is None

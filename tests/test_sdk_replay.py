@@ -49,7 +49,7 @@ DOCUMENTED_REASONS = {
 EXPECTED_NOT_REISSUABLE = {
     "legacy /v1/complete": 12,  # langsmith-sdk: anthropic 2.x has no client.completions
     "countTokens with systemInstruction": 5,  # ellmer: google-genai refuses it in Gemini Developer API mode
-    "integer enums": 2,  # langchaingo: $alt=json;enum-encoding=int sends enums as numbers
+    "integer enums": 3,  # langchaingo: $alt=json;enum-encoding=int sends enums as numbers
 }
 
 
@@ -111,7 +111,7 @@ def _category(reason: str) -> str | None:
 def test_every_interaction_of_a_known_api_is_replayed(replayed: Replayed) -> None:
     recordings, _ = read_all([IMPORTED])
     known = [(r.path, i.index) for r in recordings for i in r.interactions if api_of(i.attempt.request) is not None]
-    assert len(recordings) == 52
+    assert len(recordings) == 154
     assert [(recording.path, interaction.index) for recording, interaction, _ in replayed] == known
     assert {result.outcome for _, _, result in replayed} <= {PARSED, RAISED, NOT_REISSUABLE, SDK_FAILED}
 
@@ -246,7 +246,7 @@ def test_openai_error_bodies_expose_code_and_type(replayed: Replayed) -> None:
 
 
 def test_anthropic_401_is_an_authentication_error_with_its_type(replayed: Replayed) -> None:
-    ((interaction, result),) = _interactions(replayed, "ruby_llm__spec__fixtures__vcr_cassettes__chat_error_handling")
+    ((interaction, result),) = _interactions(replayed, "vcr_cassettes__chat_error_handling_with_anthropic")
     assert _recorded(interaction).json["error"]["type"] == "authentication_error"
     assert interaction.attempt.request.json["max_tokens"] == 64000  # non-streaming: needs an explicit timeout
     assert result.outcome == RAISED
@@ -274,7 +274,9 @@ def test_anthropic_beta_requests_go_through_the_beta_resource_without_the_query(
 
 
 def test_gemini_generate_content_parses_with_the_candidate_text(replayed: Replayed) -> None:
-    ((interaction, result),) = _interactions(replayed, "TestGoogleObjectGeneration__gemini-2.5-flash__simple_object")
+    ((interaction, result),) = _interactions(
+        replayed, "TestGoogleObjectGeneration__gemini-2.5-flash__simple_object.yaml"
+    )
     recorded = _recorded(interaction).json
     assert result.outcome == PARSED
     assert result.call == "models.generate_content"

@@ -3,7 +3,9 @@
 Every project that records LLM traffic picked its own cassette format: Python's vcrpy
 (and pydantic-ai's variant of it, which stores JSON bodies as YAML under ``parsed_body``),
 Ruby's VCR, R's vcr, Go's go-vcr, and Go's httprr (raw HTTP/1 messages with byte counts).
-Each function here knows one format and nothing else; it returns a :class:`RawExchange`
+Llama Stack's recordings are of another kind: JSON files holding the SDK call (its keyword arguments) and the
+SDK objects it returned (``__type__``/``__data__``), not the HTTP bytes; :func:`llama_stack` reads them and says
+so in the exchange's notes. Each function here knows one format and nothing else; it returns a :class:`RawExchange`
 with the bodies still as the file holds them (base64 already undone, gzip not yet), so
 that decoding happens once, in :mod:`conformance.recordings.reader`, for every format.
 """
@@ -25,10 +27,13 @@ RUBY_VCR = "ruby-vcr"
 R_VCR = "r-vcr"
 GO_VCR = "go-vcr"
 HTTPRR = "httprr"
-FORMATS = (VCRPY, RUBY_VCR, R_VCR, GO_VCR, HTTPRR)
+LLAMA_STACK = "llama-stack"
+FORMATS = (VCRPY, RUBY_VCR, R_VCR, GO_VCR, HTTPRR, LLAMA_STACK)
 
 HTTPRR_MAGIC = b"httprr trace v1\n"
 RESTORE = "restore the file from its source or re-record it"
+UNREADABLE_MARK = "not the text the API sent"
+"""In the note of a body that is not the text that went over the wire (the reader then does not audit its answer)."""
 
 
 class FormatError(ValueError):
@@ -55,6 +60,7 @@ class RawExchange:
     status: int
     response_headers: tuple[tuple[str, str], ...]
     response_body: bytes | str
+    notes: tuple[str, ...] = ()
 
 
 # --- YAML ------------------------------------------------------------------------------------------------------------
@@ -133,8 +139,8 @@ def detect(document: object) -> str:
 
 def _unknown(why: str) -> str:
     return (
-        f"unknown recording format: {why}. Readable formats: vcrpy / pydantic-ai YAML, Ruby VCR, R vcr, go-vcr "
-        "YAML and httprr traces; convert the file to one of them or leave it out"
+        f"unknown recording format: {why}. Readable formats: vcrpy / pydantic-ai YAML or JSON, Ruby VCR, R vcr, "
+        "go-vcr YAML, httprr traces and Llama Stack's JSON; convert the file to one of them or leave it out"
     )
 
 
@@ -446,3 +452,87 @@ def dechunk(body: bytes) -> bytes:
         payload += body[pos : pos + size]
         pos += size
         pos += 2 if body[pos : pos + 2] == b"\r\n" else 1 if body[pos : pos + 1] == b"\n" else 0
+
+
+# --- Llama Stack -----------------------------------------------------------------------------------------------------
+# Llama Stack's api_recorder patches the provider SDKs' methods, not the HTTP layer: a recording is one JSON file per
+# call, ``{"request": {"method", "url", "headers", "body", "endpoint", "model"}, "response": {"body", "is_streaming"}}``
+# (``is_exception`` and ``exception_data`` when the call raised). The URL is the client's base URL plus the endpoint
+# (so ``…/openai/`` + ``/v1/models``), the method is POST for every call, the body is the call's keyword arguments,
+# and the answer is the returned SDK objects dumped with ``model_dump(mode="json")`` (absent fields as null, ids and
+# timestamps normalised), as ``{"__type__": "openai.types…", "__data__": {…}}``, a list of them for a stream or a
+# list result. So the exchange is rebuilt from those, and its notes say the answer is no evidence of the API's text.
+
+LLAMA_STACK_REBUILT = (
+    f"response body was rebuilt from the SDK objects Llama Stack recorded, {UNREADABLE_MARK} "
+    "(model_dump fills absent fields with null, ids and timestamps are normalised, status and headers were not "
+    "recorded); the request is the SDK call's arguments, its URL the client's base URL plus the endpoint"
+)
+
+
+def is_llama_stack(document: object) -> bool:
+    """A Llama Stack recording: a ``request`` with a ``url`` and a ``response`` with a ``body`` (or an exception)."""
+    if not isinstance(document, Mapping):
+        return False
+    request, response = document.get("request"), document.get("response")
+    return (
+        isinstance(request, Mapping)
+        and "url" in request
+        and isinstance(response, Mapping)
+        and ("body" in response or "is_exception" in response)
+    )
+
+
+def llama_stack(document: Mapping[str, Any]) -> RawExchange:
+    """The one call a Llama Stack recording holds, rebuilt as an HTTP exchange (see the notes above)."""
+    request = _mapping(document.get("request"), "request")
+    response = _mapping(document.get("response"), "response")
+    body = request.get("body")
+    if body is not None and not isinstance(body, Mapping):
+        raise FormatError(f"request.body is a JSON {type(body).__name__}, not an object; {RESTORE}")
+    if response.get("is_exception"):
+        status, headers, answer = _llama_stack_exception(_mapping(response.get("exception_data"), "exception_data"))
+    else:
+        status, headers, answer = _llama_stack_answer(response.get("body"), bool(response.get("is_streaming")))
+    return RawExchange(
+        method=_text(request.get("method"), "request.method"),
+        url=_text(request.get("url"), "request.url"),
+        request_headers=header_pairs(request.get("headers")),
+        request_body=json.dumps(body) if body else "",
+        status=status,
+        response_headers=headers,
+        response_body=answer,
+        notes=(LLAMA_STACK_REBUILT,),
+    )
+
+
+def _sdk_data(value: object) -> object:
+    """What an SDK object held: ``__data__`` of a ``{"__type__", "__data__"}`` wrapper, or the value itself."""
+    if isinstance(value, Mapping) and "__type__" in value and "__data__" in value:
+        return value["__data__"]
+    return value
+
+
+def _llama_stack_answer(body: object, streaming: bool) -> tuple[int, tuple[tuple[str, str], ...], str]:
+    if streaming:
+        if not isinstance(body, list):
+            raise FormatError(f"response.is_streaming is true but response.body is not a list of chunks; {RESTORE}")
+        events = "".join(f"data: {json.dumps(_sdk_data(chunk))}\n\n" for chunk in body)
+        return 200, (("content-type", "text/event-stream"),), events
+    if isinstance(body, list):  # a list result (models.list): the items the SDK paged through
+        return 200, (("content-type", "application/json"),), json.dumps([_sdk_data(item) for item in body])
+    return 200, (("content-type", "application/json"),), json.dumps(_sdk_data(body))
+
+
+def _llama_stack_exception(data: Mapping[str, Any]) -> tuple[int, tuple[tuple[str, str], ...], str]:
+    """A recorded exception: the provider's status and error body when the SDK raised one (``provider_sdk``)."""
+    status = data.get("status_code")
+    if not isinstance(status, int) or isinstance(status, bool):
+        category = data.get("category", "unknown")
+        raise FormatError(
+            f"the call raised a {category} exception with no HTTP status ({str(data.get('message', ''))[:80]!r}): "
+            "there is no provider answer to read; leave the file out"
+        )
+    body = data.get("body")
+    text = json.dumps(body) if body is not None else str(data.get("message", ""))
+    return status, (("content-type", "application/json"),), text

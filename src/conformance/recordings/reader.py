@@ -4,13 +4,15 @@ Other projects' cassettes are evidence the harness did not produce: what a provi
 answered, to requests real clients really sent. Turning them into the same
 :class:`~conformance.exchange.Attempt` a live probe records lets the checks run on both.
 A file that cannot be read becomes a :class:`RecordingError` that names the file, the line
-and what to do; :func:`read_all` turns those into warnings so one bad file never hides the rest.
+and what to do; :func:`read_all` turns those into warnings so one bad file never hides the rest, and a file in an
+audited folder that no reader takes is such a file too: it is named in a warning, never skipped silently.
 """
 
 from __future__ import annotations
 
 import base64
 import gzip
+import json
 import re
 import zlib
 from collections.abc import Iterable, Mapping
@@ -25,8 +27,14 @@ from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
 from conformance.recordings import formats
 from conformance.recordings.formats import RESTORE, FormatError, RawExchange
 
-RECORDING_SUFFIXES = (".yaml", ".yml", ".httprr")
-"""What :func:`find_recordings` picks up in a folder. No format found in the wild uses ``.json``."""
+RECORDING_SUFFIXES = (".yaml", ".yml", ".httprr", ".json")
+"""The suffixes of the formats read here (``.json``: Llama Stack's recordings and vcrpy's JSON serializer)."""
+
+NOT_RECORDINGS = (".md", ".markdown")
+"""Documentation beside the recordings (README, SOURCES.md), skipped even when named directly."""
+
+_LICENCE_FILE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE)([.-].*)?", re.IGNORECASE)
+"""Licence and notice files, which must travel with copied recordings: skipped in folders like documentation."""
 
 
 class RecordingError(Exception):
@@ -62,7 +70,7 @@ class Recording:
     """One recording file: where it is, which format it was read as, and its exchanges in file order."""
 
     path: Path
-    format: str  # "vcrpy" | "ruby-vcr" | "r-vcr" | "go-vcr" | "httprr"
+    format: str  # one of formats.FORMATS: "vcrpy" | "ruby-vcr" | "r-vcr" | "go-vcr" | "httprr" | "llama-stack"
     interactions: tuple[Interaction, ...]
 
 
@@ -70,23 +78,26 @@ class Recording:
 
 
 def find_recordings(paths: Iterable[Path]) -> list[Path]:
-    """Files given directly (whatever their suffix), and recordings found recursively in folders, sorted.
+    """Files given directly (whatever their suffix), and every file found recursively in folders, sorted.
 
-    Markdown (README, SOURCES) is skipped even when given directly, so a shell glob over a recordings folder
-    works; a path that does not exist is kept, so reading it reports the problem instead of it vanishing."""
+    In folders, hidden files and folders, documentation (Markdown: README, SOURCES) and licence files are skipped;
+    every other file is returned, whatever its suffix, so that one no reader takes is reported by :func:`read_all`
+    rather than passed over in silence. Markdown is skipped even when given directly, so a shell glob over a
+    recordings folder works; a path that does not exist is kept, so reading it reports the problem."""
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            found.update(_recordings_in(path))
-        elif path.suffix.lower() not in (".md", ".markdown"):
+            found.update(_files_in(path))
+        elif path.suffix.lower() not in NOT_RECORDINGS:
             found.add(path)
     return sorted(found)
 
 
-def _recordings_in(folder: Path) -> Iterable[Path]:
+def _files_in(folder: Path) -> Iterable[Path]:
     for path in folder.rglob("*"):
         hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
-        if path.is_file() and not hidden and path.suffix.lower() in RECORDING_SUFFIXES:
+        documentation = path.suffix.lower() in NOT_RECORDINGS or _LICENCE_FILE.fullmatch(path.name) is not None
+        if path.is_file() and not hidden and not documentation:
             yield path
 
 
@@ -113,7 +124,27 @@ def read_recording(path: Path) -> Recording:
         raise RecordingError(path, None, f"empty file: it holds no recording; {RESTORE}, or delete it")
     if data.startswith(b"httprr trace"):
         return _read_httprr(path, data)
-    return _read_yaml(path, data)
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return _read_json(path, data)
+    if suffix in RECORDING_SUFFIXES:
+        return _read_yaml(path, data)
+    return _read_unknown_suffix(path, data)
+
+
+def _read_unknown_suffix(path: Path, data: bytes) -> Recording:
+    """A file whose suffix names no format: read if its content is one (a cassette saved as .txt), else refused
+    with a message that says no reader takes it."""
+    try:
+        return _read_json(path, data) if data.lstrip()[:1] == b"{" else _read_yaml(path, data)
+    except RecordingError as exc:
+        why = re.split(r"\. Readable formats|; convert|; fix the file|; restore", exc.message)[0]
+        raise RecordingError(
+            path,
+            None,
+            f"no reader takes this file ({why}): recordings are .yaml/.yml (vcrpy, Ruby and R vcr, go-vcr), "
+            ".httprr or .json (Llama Stack, vcrpy's JSON); move the file out of the audited folder",
+        ) from exc
 
 
 def _read_httprr(path: Path, data: bytes) -> Recording:
@@ -139,6 +170,38 @@ def _read_yaml(path: Path, data: bytes) -> Recording:
             path, line, f"not UTF-8 text (byte {exc.start}), so not a YAML cassette; {RESTORE}"
         ) from exc
     root, document = _parse_yaml(path, text)
+    return _read_cassette(path, document, root)
+
+
+def _read_json(path: Path, data: bytes) -> Recording:
+    """A JSON file: a Llama Stack recording, or a vcrpy cassette written with its JSON serializer."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RecordingError(path, line, f"not UTF-8 text (byte {exc.start}), so not JSON; {RESTORE}") from exc
+    except json.JSONDecodeError as exc:
+        raise RecordingError(path, exc.lineno, f"invalid JSON: {exc.msg}; fix the file or {RESTORE}") from exc
+    if formats.is_llama_stack(document):
+        try:
+            raw = formats.llama_stack(document)
+        except FormatError as exc:
+            raise RecordingError(path, exc.line, exc.message) from exc
+        return Recording(path, formats.LLAMA_STACK, (_interaction(path, 0, 1, raw),))
+    if isinstance(document, Mapping) and formats.interactions_key(document) is None:
+        keys = ", ".join(sorted(str(k) for k in document)[:6])
+        raise RecordingError(
+            path,
+            1,
+            f"unknown recording format: a JSON object with neither Llama Stack's 'request'/'response' nor a "
+            f"cassette's 'interactions' (top-level keys: {keys}); convert the file to a readable format or leave it out",
+        )
+    return _read_cassette(path, document, None)
+
+
+def _read_cassette(path: Path, document: Any, root: yaml.Node | None) -> Recording:
+    """A parsed cassette (YAML, or vcrpy's JSON): its format detected, each interaction read; ``root`` is the YAML
+    node tree that gives interactions their lines (None for JSON)."""
     try:
         format_name = formats.detect(document)
     except FormatError as exc:
@@ -227,8 +290,9 @@ def _interaction(path: Path, index: int, line: int | None, raw: RawExchange) -> 
         error=None,
         elapsed_ms=0.0,
     )
-    unreadable = next((note for note in response_notes if _UNREADABLE_MARK in note), None)
-    return Interaction(index, attempt, line, request_notes + response_notes, unreadable)
+    notes = raw.notes + request_notes + response_notes
+    unreadable = next((note for note in raw.notes + response_notes if _UNREADABLE_MARK in note), None)
+    return Interaction(index, attempt, line, notes, unreadable)
 
 
 def merge_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -268,8 +332,7 @@ def decode_body(
     return _as_text(data, what, notes), kept, tuple(notes)
 
 
-_UNREADABLE_MARK = "not the text the API sent"
-"""In the note of a body that could not be turned back into the text that went over the wire."""
+_UNREADABLE_MARK = formats.UNREADABLE_MARK
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
