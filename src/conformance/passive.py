@@ -283,7 +283,7 @@ def _judge_error(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
     error = body.get("error") if isinstance(body, dict) else None
     if expected is None and kind is not None and not (isinstance(error, dict) and error.get("type") == kind):
         return None
-    return _run("error_shape", claim, _observation(claim, attempt, sdk, "recorded-error"))
+    return _run(claim.check or "error_shape", claim, _observation(claim, attempt, sdk, "recorded-error"))
 
 
 def _endpoint_matches(field: str, request: RecordedRequest) -> bool:
