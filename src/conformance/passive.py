@@ -67,6 +67,14 @@ def _native_stream(request: RecordedRequest) -> bool:
     return _messages(request) and bool(_body(request).get("stream"))
 
 
+def _server_tool(request: RecordedRequest) -> bool:
+    """The Messages request declares a server tool (``{"type": "web_search_20250305", ...}``), not a client tool."""
+    tools = _body(request).get("tools")
+    return isinstance(tools, list) and any(
+        isinstance(t, dict) and str(t.get("type", "custom")) not in ("custom", "function") for t in tools
+    )
+
+
 def _generate(request: RecordedRequest) -> bool:
     return request.method == "POST" and request.path.endswith(":generateContent")
 
@@ -102,6 +110,7 @@ NEEDS: dict[Any, Need] = {
     anth.basic: lambda c, r: _native_message(r),
     anth.basic_async: lambda c, r: _native_message(r),
     anth.stream: lambda c, r: _native_stream(r),
+    anth.server_tool_stream: lambda c, r: _native_stream(r) and _server_tool(r),
     anth.count_tokens: lambda c, r: _suffix("/v1/messages/count_tokens")(r),
     anth.models_list: lambda c, r: r.method == "GET" and _suffix("/v1/models")(r),
     gem.basic: lambda c, r: _generate(r),
@@ -236,12 +245,12 @@ def judge(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
     request = attempt.request
     if claim.location is Location.ERROR:
         return _judge_error(claim, sdk, attempt)
-    if "expensive" in claim.markers:
-        return None  # batches, images, huge bodies: no recorded chat exchange bears on them
     planned = _planned(claim, sdk)
     if planned is None:
         return None
     probe, check = planned
+    if "expensive" in claim.markers and probe not in NEEDS:
+        return None  # batches, images, huge bodies: no recorded chat exchange bears on them
     if claim.location is Location.ENDPOINT:
         if not _endpoint_matches(claim.field, request) or not 200 <= response.status < 300:
             return None

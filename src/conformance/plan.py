@@ -340,6 +340,7 @@ _ANTHROPIC_PROBES: dict[tuple[Location, str], tuple[SyncProbe, str]] = {
     (Location.TOOL, "tools[].input_schema"): (anth.tools, "anthropic_tool_use"),
     (Location.TOOL, "tool_choice.type"): (anth.tool_choices, "anthropic_tool_choice"),
     (Location.TOOL, "tool_choice.disable_parallel_tool_use"): (anth.one_tool, "anthropic_one_tool_use"),
+    (Location.STREAM, "content_block_delta"): (anth.server_tool_stream, "anthropic_stream_block_deltas"),
     (Location.RESPONSE, "content[].input"): (anth.tools, "anthropic_tool_use"),
     (Location.RESPONSE, "input_tokens"): (anth.count_tokens_pair, "anthropic_count_tokens"),
     (Location.ENDPOINT, "POST /v1/messages/count_tokens"): (anth.count_tokens, "endpoint_ok"),

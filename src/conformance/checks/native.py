@@ -273,6 +273,9 @@ class _Grammar:
     state: str = "start"  # start | message | block | delta | stop | error
     block: int = -1  # index of the open (or last closed) content block
     last_delta: dict[str, Any] | None = None
+    min_deltas: int = 0  # content_block_delta events each block must have (the event-types section says one)
+    deltas: int = 0  # content_block_delta events of the open block
+    block_type: str = ""
 
     def expected(self) -> str:
         return {
@@ -319,6 +322,7 @@ class _Grammar:
             if not isinstance(data.get("content_block"), dict):
                 fail(f"{where}: content_block_start should carry a content_block object")
             self.block += 1
+            self.deltas, self.block_type = 0, str(data["content_block"].get("type"))
             self.state = "block"
         elif kind == "message_delta":
             self._delta(where, kind, data)
@@ -331,7 +335,15 @@ class _Grammar:
         self._index(where, kind, data, self.block)
         if kind == "content_block_delta" and not isinstance(data.get("delta"), dict):
             fail(f"{where}: content_block_delta should carry a delta object")
+        if kind == "content_block_delta":
+            self.deltas += 1
         if kind == "content_block_stop":
+            if self.deltas < self.min_deltas:
+                fail(
+                    f"{where}: expected content_block_delta (index {self.block}) first: each block should have one "
+                    f"or more, but block {self.block} ({self.block_type}) went from content_block_start to "
+                    "content_block_stop with none"
+                )
             self.state = "message"
 
     def _delta(self, where: str, kind: str, data: dict[str, Any]) -> None:
@@ -381,6 +393,17 @@ def _event_type(index: int, event: SseEvent) -> tuple[str, dict[str, Any]]:
 def anthropic_stream_grammar(claim: Claim, obs: Observation) -> None:
     """The Messages API stream follows the documented event flow; a deviation names the event index and what
     was expected there."""
+    _run_grammar(obs, _Grammar())
+
+
+@register("anthropic_stream_block_deltas")
+def anthropic_stream_block_deltas(claim: Claim, obs: Observation) -> None:
+    """The event flow read as the event-types section words it: every content block has one or more
+    content_block_delta events between its start and its stop."""
+    _run_grammar(obs, _Grammar(min_deltas=1))
+
+
+def _run_grammar(obs: Observation, grammar: _Grammar) -> None:
     require_ok(obs.main, "the streamed request")
     response = obs.main.response
     assert response is not None
@@ -389,7 +412,6 @@ def anthropic_stream_grammar(claim: Claim, obs: Observation) -> None:
     events = response.events
     if not events:
         cannot_tell("the answer holds no server-sent event")
-    grammar = _Grammar()
     for index, event in enumerate(events):
         kind, data = _event_type(index, event)
         grammar.feed(index, kind, data)

@@ -375,6 +375,16 @@ def models_retrieve(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([perform(ctx, "models.retrieve", lambda: client.models.retrieve(ctx.model))])
 
 
+WEB_SEARCH: dict[str, Any] = {"type": "web_search_20250305", "name": "web_search", "max_uses": 1}
+"""A server tool: its result block comes whole in content_block_start."""
+
+
+def server_tool_stream(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A streamed answer that uses the web search server tool once (one search: a cent at the documented price)."""
+    messages: Any = [{"role": "user", "content": "What is the weather in Paris today? Search the web once."}]
+    return _message(ctx, "server-tool-stream", stream=True, max_tokens=300, tools=[WEB_SEARCH], messages=messages)
+
+
 def invalid_request(ctx: ProbeContext, claim: Claim) -> Observation:
     """An empty messages list: the documented 400 invalid_request_error."""
     return _message(ctx, "invalid-request", messages=[])
