@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from typing import Any
 
@@ -241,6 +242,18 @@ def _blocks(answer: Answer) -> list[dict[str, Any]]:
     return blocks
 
 
+def _server_tool_blocks(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """With the web search server tool: one search (server_tool_use) and its result, before the answer."""
+    tools = data.get("tools") or []
+    if not any(isinstance(t, dict) and str(t.get("type", "")).startswith("web_search") for t in tools):
+        return []
+    result = {"type": "web_search_result", "title": "Weather", "url": "https://weather.example/paris"}
+    return [
+        {"type": "server_tool_use", "id": "srvtoolu_fake01", "name": "web_search", "input": {"query": "weather"}},
+        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_fake01", "content": [result]},
+    ]
+
+
 def _messages(cfg: Config, req: Request) -> Reply:
     data, prompt = _request(cfg, req, ("model", "max_tokens", "messages"))
     prompt.thinking = _thinking(cfg, data) and "thinking" in cfg.effects
@@ -257,7 +270,7 @@ def _messages(cfg: Config, req: Request) -> Reply:
         "type": "message",
         "role": "assistant",
         "model": data["model"],
-        "content": _blocks(answer),
+        "content": [*_server_tool_blocks(data), *_blocks(answer)],
         "stop_reason": "stop_sequence" if answer.stop_sequence else STOP_REASONS[answer.finish],
         "stop_sequence": answer.stop_sequence,
         "usage": usage,
@@ -284,9 +297,12 @@ def _events(message: dict[str, Any], answer: Answer) -> list[SseEvent]:
             empty = {"type": "thinking", "thinking": "", "signature": ""}
             deltas = [{"type": "thinking_delta", "thinking": block["thinking"]}]
             deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        elif kind == "web_search_tool_result":
+            empty, deltas = block, []  # a server tool's result comes whole, as the real API sends it
         else:
             empty = {**block, "input": {}}
-            arguments = next(c.json for c in answer.tool_calls if c.name == block["name"])
+            calls = [c.json for c in answer.tool_calls if c.name == block["name"]]
+            arguments = calls[0] if calls else json.dumps(block["input"])
             deltas = [{"type": "input_json_delta", "partial_json": arguments}]
         events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": empty}))
         events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
