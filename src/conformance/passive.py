@@ -120,6 +120,14 @@ NEEDS: dict[Any, Need] = {
 }
 """Probe -> whether a recorded request is the kind of request that probe sends (so its check applies)."""
 
+FIELD_PROBES: dict[Any, Callable[[RecordedRequest], bool]] = {
+    oai.with_field: _is_chat,
+    oai.max_tokens: _is_chat,
+    anth.with_field: _messages,
+    anth.out_of_range: _messages,
+}
+"""Probes of one request field -> the requests whose field value is judged by its status (:func:`_field_status`)."""
+
 _ERROR_STATUS = {"wrong_key": 401, "unknown_model": 404, "invalid_parameter": 400}
 
 
@@ -255,8 +263,8 @@ def judge(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
         if not _endpoint_matches(claim.field, request) or not 200 <= response.status < 300:
             return None
         return _run("endpoint_ok", claim, _observation(claim, attempt, sdk, "endpoint"))
-    if claim.location is Location.REQUEST and probe in (oai.with_field, oai.max_tokens):
-        if not _is_chat(request) or not _has_field(claim, request):
+    if claim.location is Location.REQUEST and probe in FIELD_PROBES:
+        if not FIELD_PROBES[probe](request) or not _has_field(claim, request):
             return None
         return _field_status(claim, attempt, sdk)
     need = NEEDS.get(probe)
