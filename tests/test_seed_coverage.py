@@ -140,11 +140,18 @@ def test_anthropic_native_limits_and_headers() -> None:
     found = {(c.location.value, c.field): c for c in _claims("anthropic")}
     for header in ("x-api-key", "anthropic-version", "content-type"):
         assert found[("request_header", header)].status.value == "required"
-    limits = [c for c in _claims("anthropic") if c.status.value == "limited"]
+    limits = [c for c in _claims("anthropic") if c.status.value == "limited" and c.params.get("unit") == "bytes"]
+    assert len(limits) == 3
     assert {c.params.get("error_status") for c in limits} == {413}
     assert {c.params.get("error_type") for c in limits} == {"request_too_large"}
     for header in ("request-id", "anthropic-organization-id"):
         assert found[("header", header)].status.value == "supported"
+    temperature = found[("request", "temperature")]
+    assert (temperature.status.value, temperature.params["max"], temperature.params["error_status"]) == (
+        "limited",
+        1,
+        400,
+    )
 
 
 def test_gemini_key_precedence() -> None:

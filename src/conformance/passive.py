@@ -67,6 +67,14 @@ def _native_stream(request: RecordedRequest) -> bool:
     return _messages(request) and bool(_body(request).get("stream"))
 
 
+def _server_tool(request: RecordedRequest) -> bool:
+    """The Messages request declares a server tool (``{"type": "web_search_20250305", ...}``), not a client tool."""
+    tools = _body(request).get("tools")
+    return isinstance(tools, list) and any(
+        isinstance(t, dict) and str(t.get("type", "custom")) not in ("custom", "function") for t in tools
+    )
+
+
 def _generate(request: RecordedRequest) -> bool:
     return request.method == "POST" and request.path.endswith(":generateContent")
 
@@ -102,6 +110,7 @@ NEEDS: dict[Any, Need] = {
     anth.basic: lambda c, r: _native_message(r),
     anth.basic_async: lambda c, r: _native_message(r),
     anth.stream: lambda c, r: _native_stream(r),
+    anth.server_tool_stream: lambda c, r: _native_stream(r) and _server_tool(r),
     anth.count_tokens: lambda c, r: _suffix("/v1/messages/count_tokens")(r),
     anth.models_list: lambda c, r: r.method == "GET" and _suffix("/v1/models")(r),
     gem.basic: lambda c, r: _generate(r),
@@ -110,6 +119,14 @@ NEEDS: dict[Any, Need] = {
     gem.count_tokens: lambda c, r: r.path.endswith(":countTokens"),
 }
 """Probe -> whether a recorded request is the kind of request that probe sends (so its check applies)."""
+
+FIELD_PROBES: dict[Any, Callable[[RecordedRequest], bool]] = {
+    oai.with_field: _is_chat,
+    oai.max_tokens: _is_chat,
+    anth.with_field: _messages,
+    anth.out_of_range: _messages,
+}
+"""Probes of one request field -> the requests whose field value is judged by its status (:func:`_field_status`)."""
 
 _ERROR_STATUS = {"wrong_key": 401, "unknown_model": 404, "invalid_parameter": 400}
 
@@ -238,18 +255,18 @@ def judge(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
     request = attempt.request
     if claim.location is Location.ERROR:
         return _judge_error(claim, sdk, attempt)
-    if "expensive" in claim.markers:
-        return None  # batches, images, huge bodies: no recorded chat exchange bears on them
     planned = _planned(claim, sdk)
     if planned is None:
         return None
     probe, check = planned
+    if "expensive" in claim.markers and probe not in NEEDS:
+        return None  # batches, images, huge bodies: no recorded chat exchange bears on them
     if claim.location is Location.ENDPOINT:
         if not _endpoint_matches(claim.field, request) or not 200 <= response.status < 300:
             return None
         return _run("endpoint_ok", claim, _observation(claim, attempt, sdk, "endpoint"))
-    if claim.location is Location.REQUEST and probe in (oai.with_field, oai.max_tokens):
-        if not _is_chat(request) or not _has_field(claim, request):
+    if claim.location is Location.REQUEST and probe in FIELD_PROBES:
+        if not FIELD_PROBES[probe](request) or not _has_field(claim, request):
             return None
         return _field_status(claim, attempt, sdk)
     need = NEEDS.get(probe)
@@ -285,7 +302,7 @@ def _judge_error(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
     error = body.get("error") if isinstance(body, dict) else None
     if expected is None and kind is not None and not (isinstance(error, dict) and error.get("type") == kind):
         return None
-    return _run("error_shape", claim, _observation(claim, attempt, sdk, "recorded-error"))
+    return _run(claim.check or "error_shape", claim, _observation(claim, attempt, sdk, "recorded-error"))
 
 
 def _endpoint_matches(field: str, request: RecordedRequest) -> bool:
