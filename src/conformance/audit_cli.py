@@ -8,11 +8,9 @@ from pathlib import Path
 
 from conformance.audit import Audit, Finding, Replayed, audit, outcome_of, record_of
 from conformance.results import Run, now
-from conformance.sdk_replay import NOT_REISSUABLE, PARSED, RAISED, SDK_FAILED
 from conformance.spec.model import Spec
 
 OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip")
-REPLAY_ORDER = (PARSED, RAISED, SDK_FAILED, NOT_REISSUABLE)
 
 
 def _cells(counter: Counter[str], order: tuple[str, ...], rename: dict[str, str] | None = None) -> str:
@@ -48,6 +46,9 @@ def summary(result: Audit) -> str:
 def replay_summary(replays: list[Replayed]) -> list[str]:
     """Per API and SDK call: how many recorded answers the SDK parsed, raised as its API error, failed on, or could
     not ask for; the error fields the SDK left empty; and every failure or refusal, once per distinct reason."""
+    from conformance.sdk_replay import NOT_REISSUABLE, PARSED, RAISED, SDK_FAILED  # the SDKs load only if needed
+
+    replay_order = (PARSED, RAISED, SDK_FAILED, NOT_REISSUABLE)
     lines = [f"SDK replay: {len(replays)} recorded answer(s) re-issued through the official SDKs (no network)"]
     groups: dict[tuple[str, str], list[Replayed]] = {}
     for replayed in replays:
@@ -57,7 +58,7 @@ def replay_summary(replays: list[Replayed]) -> list[str]:
         calls: dict[str, Counter[str]] = {}
         for replayed in group:
             calls.setdefault(replayed.result.call, Counter())[replayed.result.outcome] += 1
-        lines.extend(f"  {call}: {_cells(counter, REPLAY_ORDER)}" for call, counter in sorted(calls.items()))
+        lines.extend(f"  {call}: {_cells(counter, replay_order)}" for call, counter in sorted(calls.items()))
         hidden = [r.result.detail.get("not_exposed") or {} for r in group if r.result.outcome == RAISED]
         attrs = Counter(attr for fields in hidden for attr in fields)
         if attrs:

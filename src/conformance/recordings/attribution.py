@@ -31,7 +31,10 @@ _GEMINI_MODELS = re.compile(r"/v1[a-z0-9]*/models(/[^/:]+)?/?")
 def api_of(request: RecordedRequest) -> str | None:
     """``anthropic``, ``anthropic-openai``, ``gemini``, ``gemini-openai``, ``openai``, or None when the exchange
     is not one of those APIs' documented endpoints."""
-    parts = urlsplit(request.url)
+    try:
+        parts = urlsplit(request.url)
+    except ValueError:  # e.g. 'http://[::1': no API's address
+        return None
     host = (parts.hostname or "").lower()
     path = unquote(parts.path)
     if host == ANTHROPIC_HOST:
