@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import ssl
 import time
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx2
 from tenacity import AsyncRetrying, Retrying
 
+from conformance import bounded
 from conformance.resilience import (
     NO_RETRY,
     RETRY_STATUSES,
@@ -43,7 +43,7 @@ class SseEvent:
     event: str | None = None
 
     def json(self) -> Any:
-        return json.loads(self.data)
+        return bounded.loads(self.data)
 
 
 def parse_sse(text: str) -> list[SseEvent]:
@@ -72,8 +72,8 @@ def parse_sse(text: str) -> list[SseEvent]:
 
 def _json_or_none(text: str) -> Any:
     try:
-        return json.loads(text)
-    except ValueError:
+        return bounded.loads(text)
+    except ValueError:  # not JSON, or nested deeper than anything here may recurse
         return None
 
 
