@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from conformance.audit import Audit, Finding, Replayed, audit, outcome_of, record_of
+from conformance.outputs import same_as_stdout
 from conformance.results import Run, now
 from conformance.spec.model import Spec
 
@@ -100,13 +101,15 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
         print(f"warning: {warning}", file=sys.stderr)
     for line in result.unknown_hosts:
         print(f"unknown host (not audited): {line}", file=sys.stderr)
-    print(summary(result))
+    console = sys.stderr if json_out is not None and same_as_stdout(json_out) else sys.stdout  # keep stdout JSON
+    print(summary(result), file=console)
     judged: list[Finding | Replayed] = [*result.findings, *result.replays]
     if json_out is not None:
         run = Run(mode="imported", started=started)
         run.records = [record_of(item, *outcome_of(item)) for item in judged]
         run.finished = now()
+        sys.stdout.flush()
         run.write(json_out)
-        print(f"\nwrote {json_out}")
+        print(f"\nwrote {json_out}", file=console)
     failed = [item for item in judged if outcome_of(item)[0] == "fail"]
     return 1 if strict and failed else 0
