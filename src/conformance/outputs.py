@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 
@@ -67,8 +68,7 @@ def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path``: in place for a special file, else atomically (temporary file, then rename)."""
     try:
         if is_special(path):
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            _write_in_place(path, text)
             return
         target = Path(os.path.realpath(path))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,11 +82,29 @@ def write_text(path: Path, text: str) -> None:
         raise OutputError(f"{path}: cannot write it ({exc.strerror or exc}); choose another path") from exc
 
 
+def _write_in_place(path: Path, text: str) -> None:
+    """Through the process's own standard output or error when ``path`` is one of them (so the text lands after what
+    was printed, even when it is redirected to a file), else by opening the device or pipe."""
+    for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+        if _same_file(path, fd):
+            stream.flush()
+            data = memoryview(text.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data) :]
+            return
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    try:
+        mine, other = os.stat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (other.st_dev, other.st_ino)
+
+
 def same_as_stdout(path: Path) -> bool:
     """True when ``path`` is where the standard output goes (``/dev/stdout``, ``/dev/fd/1``, the file it is
     redirected to): a command then keeps its other output off stdout, so the file stays clean JSON."""
-    try:
-        mine, out = os.stat(path), os.fstat(1)
-    except OSError:
-        return False
-    return (mine.st_dev, mine.st_ino) == (out.st_dev, out.st_ino)
+    return _same_file(path, 1)
