@@ -119,8 +119,16 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"warning: {len(specs.problems)} spec problem(s) (conformance lint shows them); doc quotes may be missing",
             file=sys.stderr,
         )
+    left_out: list[ReportError] = []
+
+    def leave_out(exc: ReportError) -> None:  # one bad file must not cost the report of the others
+        left_out.append(exc)
+        print(f"{exc}\n(left out of the report)", file=sys.stderr)
+
     try:
-        rendered = render_report([Path(p) for p in args.results], Path(args.output), claim_docs_from_specs(specs.specs))
+        rendered = render_report(
+            [Path(p) for p in args.results], Path(args.output), claim_docs_from_specs(specs.specs), leave_out
+        )
     except ReportError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -128,6 +136,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     for index, counts in enumerate(report.summary()):
         print(f"{report.column_label(index)}: " + ", ".join(f"{n} {BUCKET_TITLES[b]}" for b, n in counts.items()))
     print(f"wrote {rendered.html} and {rendered.markdown}")
+    if left_out:
+        print(f"{len(left_out)} results file(s) left out: fix or remove them (see above)", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -12,7 +12,7 @@ import dataclasses
 import enum
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -382,16 +382,30 @@ def _location_order(location: str) -> tuple[int, str]:
     return (order.index(location), "") if location in order else (len(order), location)
 
 
-def load_report(paths: Sequence[Path], claim_docs: Mapping[str, ClaimDoc] | None = None) -> Report:
-    """Read and merge results files. Raises ``ReportError`` naming the first bad file."""
+def load_report(
+    paths: Sequence[Path],
+    claim_docs: Mapping[str, ClaimDoc] | None = None,
+    on_bad_file: Callable[[ReportError], None] | None = None,
+) -> Report:
+    """Read and merge results files. Raises ``ReportError`` naming the first bad file; with ``on_bad_file``, a bad
+    file is handed to it and left out instead (``ReportError`` only when no file is readable)."""
     if not paths:
         raise ReportError("no results file given; pass one or more RESULTS.json")
     runs: list[RunInfo] = []
     columns: dict[tuple[str, str, str], int] = {}
     column_list: list[Column] = []
     rows: dict[tuple[str, str], Row] = {}
+    readable: list[tuple[Path, dict[str, Any]]] = []
     for path in paths:
-        data = _read(path)
+        try:
+            readable.append((path, _read(path)))
+        except ReportError as exc:
+            if on_bad_file is None:
+                raise
+            on_bad_file(exc)
+    if not readable:
+        raise ReportError("no readable results file: nothing to render")
+    for path, data in readable:
         run = _run_info(path, data)
         run_index = len(runs)
         runs.append(run)
