@@ -22,8 +22,8 @@ class Problem:
     col: int
     message: str
 
-    def __post_init__(self) -> None:  # a message quotes values: cut it, so an echoed alias bomb stays one line
-        object.__setattr__(self, "message", clip(self.message))
+    def __post_init__(self) -> None:  # a message quotes values: one line, cut, so an echoed bomb stays short
+        object.__setattr__(self, "message", clip(self.message.replace("\r", "\\r").replace("\n", "\\n")))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
