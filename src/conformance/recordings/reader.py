@@ -256,10 +256,11 @@ def _interaction(path: Path, index: int, line: int | None, raw: RawExchange) -> 
         error=None,
         elapsed_ms=0.0,
     )
-    unreadable = next((note for note in response_notes if _UNREADABLE_MARK in note), None)
     deep = _too_deep(request_body, "request") + _too_deep(response_body, "response")
     notes = request_notes + response_notes + deep
-    return Interaction(index, attempt, line, notes, unreadable or next(iter(deep), None))
+    unreadable = next((note for note in response_notes if _UNREADABLE_MARK in note), None)
+    too_large = next((note for note in request_notes if _TOO_LARGE_MARK in note), None)
+    return Interaction(index, attempt, line, notes, unreadable or too_large or next(iter(deep), None))
 
 
 def _too_deep(body: str, what: str) -> tuple[str, ...]:
@@ -296,7 +297,7 @@ def decode_body(
         except _TooLarge:
             kept["content-encoding"] = ", ".join(encodings[: position + 1])
             notes.append(
-                f"{what} body decompresses to more than {MAX_BODY_BYTES // 2**20} MiB, the limit for live answers "
+                f"{what} body {_TOO_LARGE_MARK} {MAX_BODY_BYTES // 2**20} MiB, the limit for live answers "
                 f"({_UNREADABLE_MARK}): decompression stopped there; stored still {encodings[position]}-compressed "
                 "as base64"
             )
@@ -314,6 +315,9 @@ def decode_body(
         kept.pop("content-length", None)
     return _as_text(data, what, notes), kept, tuple(notes)
 
+
+_TOO_LARGE_MARK = "decompresses to more than"
+"""In the note of a body that expands past the body limit (a request's too: such an exchange is not audited)."""
 
 _UNREADABLE_MARK = "not the text the API sent"
 """In the note of a body that could not be turned back into the text that went over the wire."""
