@@ -88,21 +88,33 @@ def check_yaml_nodes(root: yaml.Node | None) -> None:
     """Raise :class:`LimitExceeded` at the first node that nests deeper than :data:`MAX_DEPTH`, at an alias that
     refers to a value containing it, or at the anchor whose aliases add more than :data:`MAX_ALIAS_VALUES` values
     or nest deeper than :data:`MAX_DEPTH` once expanded. Linear in the nodes written in the file: aliases are
-    counted, never expanded."""
+    counted, never expanded; a file without aliases takes one quick pass."""
     if root is None:
         return
     order: list[yaml.Node] = []  # every distinct node, in document order (an alias only points back)
     seen: set[int] = set()
+    shared = False
     stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    pop, push, keep, mark = stack.pop, stack.append, order.append, seen.add
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if id(node) in seen:
+            shared = True
             continue
         if depth > MAX_DEPTH:
             raise _at(node, too_deep("the YAML"))
-        seen.add(id(node))
-        order.append(node)
-        stack.extend((child, depth + 1) for child in reversed(_children(node)))
+        mark(id(node))
+        keep(node)
+        kind = type(node)
+        if kind is yaml.MappingNode:
+            for key, value in reversed(node.value):
+                push((value, depth + 1))
+                push((key, depth + 1))
+        elif kind is yaml.SequenceNode:
+            for item in reversed(node.value):
+                push((item, depth + 1))
+    if not shared:
+        return
     size: dict[int, int] = {}  # values once every alias is written out
     height: dict[int, int] = {}
     uses: dict[int, int] = {}
