@@ -6,7 +6,7 @@ a message that echoes megabytes must end in one short, located message, never in
 
 * :data:`MAX_DEPTH`: nesting of YAML nodes and JSON values (real specs nest about 8 levels, API bodies about 20);
 * :data:`MAX_ALIAS_VALUES`: values that YAML aliases may add beyond those written out in the file;
-* :data:`MAX_MESSAGE`: the characters of one message (a value it quotes is cut, never the location).
+* :data:`MAX_MESSAGE`: the characters of a value a message quotes; :data:`MAX_LINE`: of a whole message.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import yaml
 MAX_DEPTH = 100
 MAX_ALIAS_VALUES = 10_000
 MAX_MESSAGE = 300
+MAX_LINE = 2_000
 
 
 class LimitExceeded(ValueError):

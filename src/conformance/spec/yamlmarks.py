@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from conformance.bounded import DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip
+from conformance.bounded import MAX_LINE, DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip
 
 PathKey = tuple[str | int, ...]
 
@@ -23,7 +23,8 @@ class Problem:
     message: str
 
     def __post_init__(self) -> None:  # a message quotes values: one line, cut, so an echoed bomb stays short
-        object.__setattr__(self, "message", clip(self.message.replace("\r", "\\r").replace("\n", "\\n")))
+        one_line = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        object.__setattr__(self, "message", clip(one_line, MAX_LINE))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
@@ -78,7 +79,9 @@ def _walk(
             if key in seen:
                 line, col = _mark(key_node)
                 problems.append(
-                    Problem(file, line, col, f"duplicate key '{key}' (first at line {seen[key][0]}); remove one")
+                    Problem(
+                        file, line, col, f"duplicate key '{clip(key, 80)}' (first at line {seen[key][0]}); remove one"
+                    )
                 )
             seen[key] = _mark(key_node)
             child = (*path, key)
