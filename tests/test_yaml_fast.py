@@ -27,6 +27,15 @@ SAMPLES = [
     "a: 1\n---\nb: 2\n",
     "a: b: c\n",
     "x: !foo 1\nx: 2\n",
+    # limits (conformance.bounded): both readers stop at the same node with the same message
+    "a: " + "[" * 150 + "]" * 150 + "\n",
+    "a: " + "[" * 1500 + "]" * 1500 + "\n",
+    "a:\n  b: &x [1, *x]\n",
+    "a: &x " + "[" * 60 + "]" * 60 + "\nb: " + "[" * 60 + "*x" + "]" * 60 + "\n",
+    "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 6)),
+    "a: 1\nb: x\0y\n",
+    "x: 1\nx: 2\ny: " + "[" * 150 + "]" * 150 + "\n",
 ]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conformance.bounded import clip
 from conformance.exchange import attempt_summary
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
@@ -110,14 +111,17 @@ class Audit:
     by_api: dict[str, int] = field(default_factory=dict)
 
 
-def _sources_near(path: Path, cache: dict[Path, dict[str, Source]]) -> Source | None:
+def _sources_near(path: Path, cache: dict[Path, dict[str, Source]], warnings: list[str]) -> Source | None:
     """The attribution row for a recording, from a SOURCES.md / ATTRIBUTION.md in its folder or a parent."""
     for folder in [path.parent, *path.parent.parents]:
         if folder not in cache:
             table: dict[str, Source] = {}
             for name in SOURCE_FILES:
                 if (folder / name).is_file():
-                    table.update(read_sources(folder / name))
+                    try:
+                        table.update(read_sources(folder / name))
+                    except (OSError, UnicodeDecodeError, ValueError) as exc:
+                        warnings.append(f"{folder / name}: attribution not read ({clip(str(exc), 200)}); fix the table")
             cache[folder] = table
         if path.name in cache[folder]:
             return cache[folder][path.name]
@@ -127,14 +131,12 @@ def _sources_near(path: Path, cache: dict[Path, dict[str, Source]]) -> Source | 
 def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True) -> Audit:
     """Every claim of every spec judged on every exchange of the recordings under ``paths``; with ``sdk_replay``,
     each exchange of a known API also re-issued through its official SDK (in process, no network)."""
-    from conformance.sdk_replay import replay
-
     by_id = {spec.provider.id: spec for spec in specs}
     recordings, warnings = read_all(find_recordings(list(paths)))
     result = Audit(warnings=list(warnings))
     cache: dict[Path, dict[str, Source]] = {}
     for recording in recordings:
-        source = _sources_near(recording.path, cache)
+        source = _sources_near(recording.path, cache, result.warnings)
         unreadable = [i for i in recording.interactions if i.unreadable is not None]
         if unreadable:
             result.warnings.append(_unreadable_warning(recording, unreadable))
@@ -150,14 +152,32 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
                 continue
             result.by_api[api] = result.by_api.get(api, 0) + 1
             spec = by_id[api]
-            for claim in spec.claims:
-                verdict = judge(claim, spec.provider.sdk, interaction.attempt)
-                if verdict is not None:
-                    result.findings.append(Finding(claim, spec, recording, interaction, verdict, source))
-            replayed = replay(interaction, api, spec.provider.sdk.value) if sdk_replay else None
+            try:
+                findings = [
+                    Finding(claim, spec, recording, interaction, verdict, source)
+                    for claim in spec.claims
+                    if (verdict := judge(claim, spec.provider.sdk, interaction.attempt)) is not None
+                ]
+                replayed = _replay(interaction, api, spec.provider.sdk.value) if sdk_replay else None
+            except Exception as exc:  # a bug of ours on one exchange must not cost the others
+                where = f"{recording.path}:{interaction.line}" if interaction.line is not None else str(recording.path)
+                result.warnings.append(
+                    f"{where}: interaction {interaction.index + 1} not audited: {type(exc).__name__}: "
+                    f"{clip(str(exc), 200)} (a bug in conformance: please report it with this file)"
+                )
+                continue
+            result.findings.extend(findings)
             if replayed is not None:
                 result.replays.append(Replayed(api, recording, interaction, replayed, source))
     return result
+
+
+def _replay(interaction: Interaction, api: str, sdk: str) -> ReplayResult | None:
+    """The SDK replay of one exchange of ``api`` (through ``sdk``); the SDKs are imported on the first (an audit of
+    nothing they answer, or of a bad file, never loads them, so it stays small)."""
+    from conformance.sdk_replay import replay
+
+    return replay(interaction, api, sdk)
 
 
 def _unreadable_warning(recording: Recording, unreadable: list[Interaction]) -> str:

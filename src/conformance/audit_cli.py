@@ -7,12 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 from conformance.audit import Audit, Finding, Replayed, audit, outcome_of, record_of
+from conformance.outputs import same_as_stdout
 from conformance.results import Run, now
-from conformance.sdk_replay import NOT_REISSUABLE, PARSED, RAISED, SDK_FAILED
 from conformance.spec.model import Spec
 
 OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip")
-REPLAY_ORDER = (PARSED, RAISED, SDK_FAILED, NOT_REISSUABLE)
 
 
 def _cells(counter: Counter[str], order: tuple[str, ...], rename: dict[str, str] | None = None) -> str:
@@ -48,6 +47,9 @@ def summary(result: Audit) -> str:
 def replay_summary(replays: list[Replayed]) -> list[str]:
     """Per API and SDK call: how many recorded answers the SDK parsed, raised as its API error, failed on, or could
     not ask for; the error fields the SDK left empty; and every failure or refusal, once per distinct reason."""
+    from conformance.sdk_replay import NOT_REISSUABLE, PARSED, RAISED, SDK_FAILED  # the SDKs load only if needed
+
+    replay_order = (PARSED, RAISED, SDK_FAILED, NOT_REISSUABLE)
     lines = [f"SDK replay: {len(replays)} recorded answer(s) re-issued through the official SDKs (no network)"]
     groups: dict[tuple[str, str], list[Replayed]] = {}
     for replayed in replays:
@@ -57,7 +59,7 @@ def replay_summary(replays: list[Replayed]) -> list[str]:
         calls: dict[str, Counter[str]] = {}
         for replayed in group:
             calls.setdefault(replayed.result.call, Counter())[replayed.result.outcome] += 1
-        lines.extend(f"  {call}: {_cells(counter, REPLAY_ORDER)}" for call, counter in sorted(calls.items()))
+        lines.extend(f"  {call}: {_cells(counter, replay_order)}" for call, counter in sorted(calls.items()))
         hidden = [r.result.detail.get("not_exposed") or {} for r in group if r.result.outcome == RAISED]
         attrs = Counter(attr for fields in hidden for attr in fields)
         if attrs:
@@ -99,13 +101,15 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
         print(f"warning: {warning}", file=sys.stderr)
     for line in result.unknown_hosts:
         print(f"unknown host (not audited): {line}", file=sys.stderr)
-    print(summary(result))
+    console = sys.stderr if json_out is not None and same_as_stdout(json_out) else sys.stdout  # keep stdout JSON
+    print(summary(result), file=console)
     judged: list[Finding | Replayed] = [*result.findings, *result.replays]
     if json_out is not None:
         run = Run(mode="imported", started=started)
         run.records = [record_of(item, *outcome_of(item)) for item in judged]
         run.finished = now()
+        sys.stdout.flush()
         run.write(json_out)
-        print(f"\nwrote {json_out}")
+        print(f"\nwrote {json_out}", file=console)
     failed = [item for item in judged if outcome_of(item)[0] == "fail"]
     return 1 if strict and failed else 0

@@ -19,13 +19,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import httpx2
 import yaml
 
-from conformance import __version__
+from conformance import __version__, bounded
 from conformance.exchange import Attempt
 from conformance.recordings import RecordingError, read_recording
 from conformance.recordings.formats import RESTORE
 from conformance.results import now, sdk_versions
 
-RECORD_MODES = ("none", "once", "new_episodes", "all")
 REDACTED = "REDACTED"
 SECRET_REQUEST_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"})
 SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "anthropic-organization-id", "openai-organization"})
@@ -161,8 +160,8 @@ def _normal_body(text: str) -> str:
     if boundary:
         return text.replace(boundary.group(1), "BOUNDARY")
     try:
-        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
-    except ValueError:
+        return json.dumps(bounded.loads(text), sort_keys=True, separators=(",", ":"))
+    except ValueError:  # not JSON (or too deep to normalise): matched as it is
         return text
 
 

@@ -76,9 +76,13 @@ def _spec_id(spec: str) -> tuple[str, Path | None]:
 
 
 def _output_dir(value: str) -> Path:
+    from conformance.outputs import OutputError, check_folder
+
     out = Path(value)
-    if out.exists() and not out.is_dir():
-        raise CheckError(f"-o {value}: exists and is not a folder; give a folder for results.json and the report")
+    try:
+        check_folder(out, "-o")
+    except OutputError as exc:
+        raise CheckError(str(exc)) from None
     return out.resolve()
 
 

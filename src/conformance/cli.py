@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conformance import __version__
 from conformance.config import ConfigError, load_tool_config
+from conformance.outputs import OutputError, check_file, check_folder, same_as_stdout, write_text
 from conformance.spec.loader import LoadResult, load_specs
 from conformance.spec.template import render_template
 
@@ -75,6 +76,7 @@ def cmd_specs(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     target = Path(args.output or f"{args.name}.yaml")
+    check_file(target, "-o")
     if target.exists() and not args.force:
         print(f"{target} exists; pass --force to overwrite it or -o to write elsewhere", file=sys.stderr)
         return 1
@@ -87,8 +89,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    write_text(target, text)
     print(f"wrote {target}; check it with: conformance lint {target}")
     print(f'add it to pyproject.toml so every command finds it:\n  [tool.conformance]\n  specs = ["{target}"]')
     return 0
@@ -97,6 +98,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     from conformance.audit_cli import run_audit  # the recording readers load only when auditing
 
+    if args.json:
+        check_file(Path(args.json), "--json")
     result = _load(args)
     if result.problems:
         _print_problems(result)
@@ -109,14 +112,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     from conformance.report import ReportError, render_report
     from conformance.report.model import BUCKET_TITLES, claim_docs_from_specs
 
+    check_folder(Path(args.output), "-o")
     specs = _load(args)
     if specs.problems:  # the quotes are a nicety; a broken spec must not stop the report
         print(
             f"warning: {len(specs.problems)} spec problem(s) (conformance lint shows them); doc quotes may be missing",
             file=sys.stderr,
         )
+    left_out: list[ReportError] = []
+
+    def leave_out(exc: ReportError) -> None:  # one bad file must not cost the report of the others
+        left_out.append(exc)
+        print(f"{exc}\n(left out of the report)", file=sys.stderr)
+
     try:
-        rendered = render_report([Path(p) for p in args.results], Path(args.output), claim_docs_from_specs(specs.specs))
+        rendered = render_report(
+            [Path(p) for p in args.results], Path(args.output), claim_docs_from_specs(specs.specs), leave_out
+        )
     except ReportError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -124,6 +136,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     for index, counts in enumerate(report.summary()):
         print(f"{report.column_label(index)}: " + ", ".join(f"{n} {BUCKET_TITLES[b]}" for b, n in counts.items()))
     print(f"wrote {rendered.html} and {rendered.markdown}")
+    if left_out:
+        print(f"{len(left_out)} results file(s) left out: fix or remove them (see above)", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -131,6 +146,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from conformance.report import ReportError
     from conformance.report.diff import diff_files, render_html, render_markdown, render_text
 
+    for option, value in (("--markdown", args.markdown), ("--html", args.html)):
+        if value:
+            check_file(Path(value), option)
     try:
         diff = diff_files([Path(args.old)], [Path(args.new)])
     except ReportError as exc:
@@ -140,9 +158,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for option, render in ((args.markdown, render_markdown), (args.html, render_html)):
         if option:
             target = Path(option)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render(diff), encoding="utf-8")
-            print(f"wrote {target}")
+            write_text(target, render(diff))
+            print(f"wrote {target}", file=sys.stderr if same_as_stdout(target) else sys.stdout)
     return 1 if diff.regressed else 0
 
 
@@ -218,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, OutputError) as exc:
         print(exc, file=sys.stderr)
         return 2
     return code

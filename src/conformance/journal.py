@@ -10,24 +10,42 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.bounded import loads
+from conformance.outputs import is_special
 from conformance.results import Record, Run
 
 REWRITE_SECONDS = 2.0
 PART_SUFFIX = ".part"
 
 
+def _parts_folder(results: Path) -> Path:
+    """Beside the results file; for ``/dev/stdout`` and other special files, a folder of its own in the temporary
+    directory (named after the path and the process group, which xdist's workers share with their controller)."""
+    if not is_special(results):
+        return results.parent
+    key = hashlib.sha1(os.path.abspath(results).encode()).hexdigest()[:12]
+    group = os.getpgrp() if hasattr(os, "getpgrp") else 0
+    folder = Path(tempfile.gettempdir()) / f"conformance-parts-{key}-{group}"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def part_path(results: Path, worker: str) -> Path:
-    return results.with_name(f"{results.name}.{worker}{PART_SUFFIX}")
+    return _parts_folder(results) / f"{results.name}.{worker}{PART_SUFFIX}"
 
 
 def part_paths(results: Path) -> list[Path]:
-    return sorted(results.parent.glob(f"{results.name}.*{PART_SUFFIX}"))
+    return sorted(_parts_folder(results).glob(f"{results.name}.*{PART_SUFFIX}"))
 
 
 def clear_parts(results: Path) -> None:
@@ -45,7 +63,7 @@ def read_part(path: Path) -> list[Record]:
         return records
     for line in text.splitlines():
         try:
-            data: dict[str, Any] = json.loads(line)
+            data: dict[str, Any] = loads(line)
             records.append(Record(**data))
         except (ValueError, TypeError):
             continue
@@ -79,6 +97,7 @@ class ResultsWriter:
         self.path = path
         self.own_part = own_part
         self.last = 0.0
+        self.special = is_special(path)
 
     def records(self, run: Run) -> list[Record]:
         """This process's records, then every worker's part file."""
@@ -88,7 +107,11 @@ class ResultsWriter:
                 merged.extend(read_part(part))
         return merged
 
-    def write(self, run: Run, incomplete: bool) -> None:
+    def write(self, run: Run, incomplete: bool, *, final: bool = False) -> None:
+        """Rewrite the results file; a special file (``/dev/stdout``, a pipe) is written only by :meth:`finish`:
+        each write there is one more copy, not a replacement."""
+        if self.special and not final:
+            return
         snapshot = Run(
             mode=run.mode,
             providers=run.providers,
@@ -107,6 +130,9 @@ class ResultsWriter:
             self.write(run, incomplete=True)
 
     def finish(self, run: Run, incomplete: bool) -> None:
-        self.write(run, incomplete)
+        self.write(run, incomplete, final=True)
         for part in part_paths(self.path):
             part.unlink(missing_ok=True)
+        if self.special:
+            with contextlib.suppress(OSError):
+                _parts_folder(self.path).rmdir()

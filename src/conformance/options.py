@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance.cassettes import RECORD_MODES
 from conformance.config import ToolConfig
-from conformance.resilience import DEFAULT_RETRIES, DEFAULT_RETRY_CAP
-from conformance.traffic import DEFAULT_CONCURRENCY
+from conformance.defaults import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RETRY_CAP, RECORD_MODES
+from conformance.outputs import OutputError, check_file
 
 
 class OptionError(Exception):
@@ -327,6 +326,11 @@ def _resolve_settings(config: pytest.Config, tool: ToolConfig) -> Settings:
         or raw.get("cassette_dir")
     )
     json_path = config.getoption("conformance_json") or config.getini("conformance_json") or raw.get("json")
+    if json_path:
+        try:
+            check_file(Path(json_path), flags["json"])
+        except OutputError as exc:
+            raise OptionError(str(exc)) from None
     specs = [Path(p) for p in config.getoption("conformance_specs")]
     specs += [Path(str(p)) for p in config.getini("conformance_specs")]
     specs += list(tool.specs)

@@ -23,9 +23,9 @@ import httpx2
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
+from conformance.defaults import DEFAULT_RETRIES, DEFAULT_RETRY_CAP
+
 RETRY_STATUSES = frozenset({429, 503, 529})
-DEFAULT_RETRIES = 3
-DEFAULT_RETRY_CAP = 60.0
 BACKOFF_BASE = 0.5
 """First backoff window in seconds (full jitter: a wait is uniform in [0, min(cap, base * 2**n)])."""
 

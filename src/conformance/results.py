@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.data import package_data
+from conformance.outputs import write_text
 
 RESULTS_VERSION = 1
 OUTCOMES = ("pass", "fail", "skip", "xfail", "xpass", "error")
@@ -91,7 +92,6 @@ class Run:
         }
 
     def write(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        """Atomically for a regular file (temporary file + rename), in place for ``/dev/stdout`` and other special
+        files (:func:`conformance.outputs.write_text`)."""
+        write_text(path, json.dumps(self.to_json(), indent=2, ensure_ascii=False, default=str) + "\n")

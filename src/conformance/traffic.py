@@ -20,15 +20,15 @@ from typing import IO, Any
 import pytest
 
 from conformance.budget import tokens_of
+from conformance.defaults import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RETRY_CAP
 from conformance.exchange import Attempt, Recorder
-from conformance.resilience import DEFAULT_RETRIES, DEFAULT_RETRY_CAP, RetryPolicy
+from conformance.resilience import RetryPolicy
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: slots are per process there
     fcntl = None  # type: ignore[assignment]
 
-DEFAULT_CONCURRENCY = 4
 POLL_SECONDS = 0.005
 
 

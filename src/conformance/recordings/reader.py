@@ -11,7 +11,6 @@ audited folder that no reader takes is such a file too: it is named in a warning
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import re
 import zlib
@@ -19,11 +18,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import brotli
 import yaml
 
-from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
+from conformance.bounded import MAX_DEPTH, DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip, json_depth
+from conformance.exchange import MAX_BODY_BYTES, Attempt, RecordedRequest, RecordedResponse
 from conformance.recordings import formats
 from conformance.recordings.formats import RESTORE, FormatError, RawExchange
 
@@ -111,6 +112,11 @@ def read_all(paths: Iterable[Path]) -> tuple[list[Recording], list[str]]:
             recordings.append(read_recording(path))
         except RecordingError as exc:
             warnings.append(str(exc))
+        except Exception as exc:  # a reader bug must cost one file, never the files beside it
+            warnings.append(
+                f"{path}: not read: {type(exc).__name__}: {clip(str(exc), 200)} (a bug in conformance's recording "
+                "reader: please report it with this file); the other files are audited"
+            )
     return recordings, warnings
 
 
@@ -228,17 +234,23 @@ def _read_cassette(path: Path, document: Any, root: yaml.Node | None) -> Recordi
 
 
 def _parse_fast(text: str) -> tuple[yaml.Node | None, Any] | None:
-    """libyaml's parse, or ``None`` (no libyaml, a character the pure-Python reader refuses, any error)."""
+    """libyaml's parse, or ``None`` (no libyaml, a character the pure-Python reader refuses, any error, a limit of
+    :mod:`conformance.bounded` crossed: the pure-Python parse then says what is wrong, and where)."""
     if formats.FastCassetteLoader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
         return None
     loader = formats.FastCassetteLoader(text)
     try:
         root = loader.get_single_node()
+        check_yaml_nodes(root)
         return root, (loader.construct_document(root) if root is not None else None)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, LimitExceeded):
         return None
     finally:
         loader.dispose()
+
+
+class _PureCassetteLoader(DepthLimitedLoader, formats.CassetteLoader):
+    """:class:`~conformance.recordings.formats.CassetteLoader` with its composer stopped at the depth limit."""
 
 
 def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
@@ -246,17 +258,26 @@ def _parse_yaml(path: Path, text: str) -> tuple[yaml.Node | None, Any]:
     fast = _parse_fast(text)
     if fast is not None:
         return fast
-    loader = formats.CassetteLoader(text)
+    try:
+        loader = _PureCassetteLoader(text)
+    except yaml.reader.ReaderError as exc:  # a NUL byte or another character YAML forbids, anywhere in the file
+        line = text.count("\n", 0, exc.position) + 1
+        raise RecordingError(
+            path, line, f"invalid YAML: character #x{exc.character:04x} is not allowed; fix the file or {RESTORE}"
+        ) from exc
     try:
         root = loader.get_single_node()
+        check_yaml_nodes(root)
         return root, (loader.construct_document(root) if root is not None else None)
+    except LimitExceeded as exc:
+        raise RecordingError(path, exc.line, exc.message) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(part for part in (exc.context, exc.problem) if part) or str(exc)
+        problem = clip(" ".join(part for part in (exc.context, exc.problem) if part) or str(exc))
         message = problem if RESTORE in problem else f"invalid YAML: {problem}; fix the file or {RESTORE}"
         raise RecordingError(path, mark.line + 1 if mark else None, message) from exc
     except yaml.YAMLError as exc:
-        raise RecordingError(path, None, f"invalid YAML: {exc}; fix the file or {RESTORE}") from exc
+        raise RecordingError(path, None, f"invalid YAML: {clip(str(exc))}; fix the file or {RESTORE}") from exc
     finally:
         loader.dispose()
 
@@ -284,15 +305,32 @@ def _interaction(path: Path, index: int, line: int | None, raw: RawExchange) -> 
         )
     except FormatError as exc:
         raise RecordingError(path, line, f"interaction {index + 1}: {exc.message}") from exc
+    try:
+        urlsplit(raw.url)
+    except ValueError as exc:
+        raise RecordingError(
+            path,
+            line,
+            f"interaction {index + 1}: the request URL {clip(raw.url, 80)!r} is not a URL ({exc}); {RESTORE}",
+        ) from exc
     attempt = Attempt(
         request=RecordedRequest(raw.method.upper(), raw.url, request_headers, request_body),
         response=RecordedResponse(raw.status, response_headers, response_body),
         error=None,
         elapsed_ms=0.0,
     )
-    notes = raw.notes + request_notes + response_notes
+    deep = _too_deep(request_body, "request") + _too_deep(response_body, "response")
+    notes = raw.notes + request_notes + response_notes + deep
     unreadable = next((note for note in raw.notes + response_notes if _UNREADABLE_MARK in note), None)
-    return Interaction(index, attempt, line, notes, unreadable)
+    too_large = next((note for note in request_notes if _TOO_LARGE_MARK in note), None)
+    return Interaction(index, attempt, line, notes, unreadable or too_large or next(iter(deep), None))
+
+
+def _too_deep(body: str, what: str) -> tuple[str, ...]:
+    """A note when the body's JSON nests deeper than anything downstream may recurse: no check reads it."""
+    if json_depth(body) <= MAX_DEPTH:
+        return ()
+    return (f"{what} body nests deeper than {MAX_DEPTH} levels, more than anything here parses",)
 
 
 def merge_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -317,7 +355,16 @@ def decode_body(
     encodings = [e.strip().lower() for e in kept.get("content-encoding", "").split(",") if e.strip()]
     notes: list[str] = []
     for position in range(len(encodings) - 1, -1, -1):
-        decoded = _undo_encoding(data, encodings[position], what, notes)
+        try:
+            decoded = _undo_encoding(data, encodings[position], what, notes)
+        except _TooLarge:
+            kept["content-encoding"] = ", ".join(encodings[: position + 1])
+            notes.append(
+                f"{what} body {_TOO_LARGE_MARK} {MAX_BODY_BYTES // 2**20} MiB, the limit for live answers "
+                f"({_UNREADABLE_MARK}): decompression stopped there; stored still {encodings[position]}-compressed "
+                "as base64"
+            )
+            return base64.b64encode(data).decode("ascii"), kept, tuple(notes)
         if decoded is None:
             kept["content-encoding"] = ", ".join(encodings[: position + 1])
             notes.append(
@@ -331,6 +378,9 @@ def decode_body(
         kept.pop("content-length", None)
     return _as_text(data, what, notes), kept, tuple(notes)
 
+
+_TOO_LARGE_MARK = "decompresses to more than"
+"""In the note of a body that expands past the body limit (a request's too: such an exchange is not audited)."""
 
 _UNREADABLE_MARK = formats.UNREADABLE_MARK
 
@@ -367,20 +417,62 @@ def _undo_encoding(data: bytes, encoding: str, what: str, notes: list[str]) -> b
     return None
 
 
+class _TooLarge(Exception):
+    """A compressed body that expands past :data:`~conformance.exchange.MAX_BODY_BYTES` (a zip bomb, or simply too
+    big to be an answer the harness would have read live)."""
+
+
+_CHUNK = 1 << 20
+"""What a first, counting pass decompresses at a time: a bomb is refused without its output ever being held."""
+
+
+def _zlib_stream(data: bytes, wbits: int) -> tuple[bytes, bytes] | None:
+    """One zlib/gzip/raw-deflate stream of ``data`` decompressed, and the bytes after it; None when the stream does
+    not end (truncated). A first pass counts the output in 1 MiB pieces and raises :class:`_TooLarge` past the body
+    limit; only a stream within it is decompressed whole. zlib.error on bad data."""
+    probe, pending, size = zlib.decompressobj(wbits), data, 0
+    while not probe.eof:
+        out = probe.decompress(pending, _CHUNK)
+        pending = probe.unconsumed_tail
+        if not out and not pending:
+            return None
+        size += len(out)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+    stream = zlib.decompressobj(wbits)
+    return stream.decompress(data), stream.unused_data
+
+
 def _gunzip(data: bytes, what: str) -> bytes:
+    """Every gzip member of ``data`` (trailing zero padding ignored), together at most the body limit."""
+    members: list[bytes] = []
+    rest, size = data, 0
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
+        while rest.strip(b"\0"):
+            if rest[:2] != b"\x1f\x8b":
+                raise FormatError(f"the {what} body has bytes after its gzip data that are not gzip; {RESTORE}")
+            member = _zlib_stream(rest, 16 + zlib.MAX_WBITS)
+            if member is None:
+                raise FormatError(f"the {what} body is gzip data that does not decompress (it is cut short); {RESTORE}")
+            out, rest = member
+            size += len(out)
+            if size > MAX_BODY_BYTES:
+                raise _TooLarge
+            members.append(out)
+    except zlib.error as exc:
         raise FormatError(f"the {what} body is gzip data that does not decompress ({exc}); {RESTORE}") from exc
+    return b"".join(members)
 
 
 def _inflate(data: bytes, what: str) -> bytes:
     """HTTP ``deflate`` is meant to be zlib-wrapped, but some servers send raw deflate: accept both."""
     for window in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
         try:
-            return zlib.decompress(data, window)
+            member = _zlib_stream(data, window)
         except zlib.error:
             continue
+        if member is not None:
+            return member[0]
     raise FormatError(f"the {what} body says content-encoding deflate but does not inflate; {RESTORE}")
 
 
@@ -398,7 +490,16 @@ def _as_text(data: bytes, what: str, notes: list[str]) -> str:
 
 
 def _brotli(data: bytes, what: str) -> bytes:
+    """Like :func:`_zlib_stream`: the output counted in 1 MiB pieces first, decompressed whole only within the limit."""
+    probe = brotli.Decompressor()
     try:
+        size = len(probe.process(data, output_buffer_limit=_CHUNK))
+        while size <= MAX_BODY_BYTES and not probe.is_finished() and not probe.can_accept_more_data():
+            size += len(probe.process(b"", output_buffer_limit=_CHUNK))
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        if not probe.is_finished():
+            raise FormatError(f"the {what} body says content-encoding br but is cut short; {RESTORE}")
         result: bytes = brotli.decompress(data)
     except brotli.error as exc:
         raise FormatError(

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance import bounded
 from conformance.report.model import (
     BUCKET_OF,
     UNDOCUMENTED,
@@ -116,7 +117,7 @@ def _call_shape(call: object) -> object:
     status = call.get("status")
     if isinstance(status, int) and status >= 400 and isinstance(call.get("response_body"), str):
         try:
-            shape["body"] = _skeleton(json.loads(call["response_body"]))
+            shape["body"] = _skeleton(bounded.loads(call["response_body"]))
         except ValueError:
             shape["body"] = "not JSON (or trimmed)"
     return shape

@@ -10,29 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
+from conformance import bounded
+from conformance.bounded import clip
+
 RESULTS_VERSION = 1
-RECORD_KEYS = frozenset(
-    [
-        "claim",
-        "provider",
-        "location",
-        "field",
-        "status",
-        "variant",
-        "outcome",
-        "message",
-        "testable",
-        "observed",
-        "evidence",
-        "doc_url",
-    ]
-)
 
 LOCATION_TITLES: dict[str, str] = {
     "request": "Request fields",
@@ -313,28 +303,75 @@ def row_key(claim: str, provider: str) -> str:
     return claim[len(prefix) :] if claim.startswith(prefix) else claim
 
 
+HINT = "write one with `pytest -m conformance --conformance-json PATH` or `conformance audit PATH --json OUT`"
+SHOWN_PROBLEMS = 5
+
+
+@functools.cache
+def _validator() -> Any:
+    """The results schema's validator, built once per process (no format checks)."""
+    from conformance.results import results_schema
+
+    schema = results_schema()
+    return jsonschema.validators.validator_for(schema)(schema, format_checker=None)
+
+
+def _sort_key(error: jsonschema.ValidationError) -> tuple[str, ...]:
+    return tuple(f"{p:012d}" if isinstance(p, int) else str(p) for p in error.absolute_path)
+
+
+def _where(path: Sequence[str | int]) -> str:
+    """``results[2].outcome`` → ``record 3: outcome``; ``run.providers`` stays as it is."""
+    if len(path) >= 2 and path[0] == "results" and isinstance(path[1], int):
+        rest = ".".join(str(p) for p in path[2:])
+        return f"record {path[1] + 1}: " + (f"{rest} " if rest else f"results[{path[1]}] ")
+    return (".".join(str(p) for p in path) or "the file") + " "
+
+
+def _schema_problem(error: jsonschema.ValidationError) -> str:
+    where = _where(list(error.absolute_path))
+    value: Any = error.validator_value
+    if error.validator == "enum":
+        return f"{where}{clip(repr(error.instance), 60)} is not one of {', '.join(map(str, value))}"
+    if error.validator == "required" and isinstance(error.instance, dict):
+        return f"{where}lacks {', '.join(k for k in value if k not in error.instance)}"
+    if error.validator == "type":
+        expected = value if isinstance(value, str) else " or ".join(value)
+        return f"{where}is {clip(repr(error.instance), 60)}, not of type {expected}"
+    return f"{where.rstrip()}: {clip(error.message, 200)}"
+
+
 def _read(path: Path) -> dict[str, Any]:
-    hint = "write one with `pytest -m conformance --conformance-json PATH` or `conformance audit PATH --json OUT`"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = bounded.loads(path.read_bytes(), "the results file")
     except FileNotFoundError:
-        raise ReportError(f"{path}: no such results file; {hint}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"{path}: cannot read it ({exc})") from None
+        raise ReportError(f"{path}: no such results file; {HINT}") from None
+    except IsADirectoryError:
+        raise ReportError(f"{path}: is a folder, not a results file; {HINT}") from None
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except json.JSONDecodeError as exc:
-        raise ReportError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); {hint}") from None
+        raise ReportError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg}); {HINT}") from None
+    except ValueError as exc:  # too deep (bounded.LimitExceeded), or not UTF-8
+        raise ReportError(f"{path}: {clip(str(exc))}; {HINT}") from None
     if not isinstance(data, dict) or not isinstance(data.get("results"), list) or not isinstance(data.get("run"), dict):
-        raise ReportError(f"{path}: not a conformance results file (needs 'run' and 'results'); {hint}")
+        raise ReportError(f"{path}: not a conformance results file (needs 'run' and 'results'); {HINT}")
     version = data.get("results_version")
     if version != RESULTS_VERSION:
         raise ReportError(
             f"{path}: results_version {version!r}, this harness reads {RESULTS_VERSION}; "
             "render it with the conformance version that wrote it, or re-run"
         )
-    for index, record in enumerate(data["results"]):
-        missing = RECORD_KEYS - record.keys() if isinstance(record, dict) else RECORD_KEYS
-        if missing:
-            raise ReportError(f"{path}: results[{index}] lacks {', '.join(sorted(missing))}; {hint}")
+    errors = sorted(_validator().iter_errors(data), key=_sort_key)
+    if errors:
+        problems = [f"{path}: {_schema_problem(e)}" for e in errors[:SHOWN_PROBLEMS]]
+        if len(errors) > SHOWN_PROBLEMS:
+            problems.append(f"{path}: … and {len(errors) - SHOWN_PROBLEMS} more")
+        problems.append(
+            f"{path}: does not match the results schema (conformance/schemas/results.schema.json); "
+            "fix those values or write the file again"
+        )
+        raise ReportError("\n".join(problems))
     return data
 
 
@@ -368,16 +405,30 @@ def _location_order(location: str) -> tuple[int, str]:
     return (order.index(location), "") if location in order else (len(order), location)
 
 
-def load_report(paths: Sequence[Path], claim_docs: Mapping[str, ClaimDoc] | None = None) -> Report:
-    """Read and merge results files. Raises ``ReportError`` naming the first bad file."""
+def load_report(
+    paths: Sequence[Path],
+    claim_docs: Mapping[str, ClaimDoc] | None = None,
+    on_bad_file: Callable[[ReportError], None] | None = None,
+) -> Report:
+    """Read and merge results files. Raises ``ReportError`` naming the first bad file; with ``on_bad_file``, a bad
+    file is handed to it and left out instead (``ReportError`` only when no file is readable)."""
     if not paths:
         raise ReportError("no results file given; pass one or more RESULTS.json")
     runs: list[RunInfo] = []
     columns: dict[tuple[str, str, str], int] = {}
     column_list: list[Column] = []
     rows: dict[tuple[str, str], Row] = {}
+    readable: list[tuple[Path, dict[str, Any]]] = []
     for path in paths:
-        data = _read(path)
+        try:
+            readable.append((path, _read(path)))
+        except ReportError as exc:
+            if on_bad_file is None:
+                raise
+            on_bad_file(exc)
+    if not readable:
+        raise ReportError("no readable results file: nothing to render")
+    for path, data in readable:
         run = _run_info(path, data)
         run_index = len(runs)
         runs.append(run)

@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 
+from conformance.bounded import clip
 from conformance.data import package_dir
 from conformance.spec.model import (
     Claim,
@@ -99,7 +100,7 @@ class _Raw:
 def _claim_label(data: Any, path: PathKey) -> str:
     if len(path) >= 2 and path[0] == "claims" and isinstance(path[1], int):
         try:
-            return f"claim '{data['claims'][path[1]]['id']}': "
+            return f"claim '{clip(str(data['claims'][path[1]]['id']), 80)}': "
         except (KeyError, IndexError, TypeError):
             return f"claim #{path[1] + 1}: "
     return ""
@@ -118,13 +119,13 @@ def _schema_problems(raw: _Raw) -> list[Problem]:
                 problems.append(
                     raw.problem(
                         (*path, key),
-                        f"{label}unknown key '{key}' in {where} (allowed: {', '.join(allowed)})",
+                        f"{label}unknown key '{clip(str(key), 80)}' in {where} (allowed: {', '.join(allowed)})",
                         key=True,
                     )
                 )
             continue
         if error.validator == "enum":
-            message = f"{label}{where}: {error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+            message = f"{label}{where}: {clip(repr(error.instance))} is not one of {', '.join(map(str, error.validator_value))}"
         elif error.validator == "required" and path and path[-1] == "params":
             status = raw.data["claims"][path[1]].get("status")
             message = f"{label}status '{status}' needs params: {error.message} (see docs/spec-format.md)"
@@ -133,11 +134,11 @@ def _schema_problems(raw: _Raw) -> list[Problem]:
                 status = raw.data["claims"][path[1]].get("status")
                 message = f"{label}status '{status}' needs params (see docs/spec-format.md)"
             else:
-                message = f"{label}{error.message}"
+                message = f"{label}{clip(error.message)}"
         elif error.validator == "oneOf" and path and path[-1] == "params":
             message = f"{label}status 'constant' needs params.value or params.length (exactly one)"
         else:
-            message = f"{label}{where}: {error.message}"
+            message = f"{label}{where}: {clip(error.message)}"
         problems.append(raw.problem(path, message))
     return problems
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from conformance.bounded import MAX_LINE, DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip
+
 PathKey = tuple[str | int, ...]
 
 
@@ -19,6 +21,10 @@ class Problem:
     line: int
     col: int
     message: str
+
+    def __post_init__(self) -> None:  # a message quotes values: one line, cut, so an echoed bomb stays short
+        one_line = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        object.__setattr__(self, "message", clip(one_line, MAX_LINE))
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
@@ -73,7 +79,9 @@ def _walk(
             if key in seen:
                 line, col = _mark(key_node)
                 problems.append(
-                    Problem(file, line, col, f"duplicate key '{key}' (first at line {seen[key][0]}); remove one")
+                    Problem(
+                        file, line, col, f"duplicate key '{clip(key, 80)}' (first at line {seen[key][0]}); remove one"
+                    )
                 )
             seen[key] = _mark(key_node)
             child = (*path, key)
@@ -88,18 +96,27 @@ _CSafeLoader: type[Any] | None = getattr(yaml, "CSafeLoader", None)
 """libyaml's parser (PyYAML built with it), about ten times faster than the pure-Python one."""
 
 
+class _PureLoader(DepthLimitedLoader):
+    """The pure-Python SafeLoader, its composer stopped at the depth limit instead of a ``RecursionError``."""
+
+
+def _limit_problem(exc: LimitExceeded, file: str) -> InputError:
+    return InputError([Problem(file, exc.line or 1, exc.col or 1, exc.message)])
+
+
 def _fast(text: str, file: str) -> Located | None:
     """One libyaml parse: compose, walk the nodes, then build the data from the same nodes.
 
     ``None`` when libyaml is missing, the text is one the two parsers might place differently (a BOM, a
-    character the pure-Python reader refuses), or anything goes wrong: then :func:`_pure` reads it, so every
-    message and position is the pure-Python parser's, exactly as before.
+    character the pure-Python reader refuses), or anything goes wrong (a limit of :mod:`conformance.bounded`
+    included): then :func:`_pure` reads it, so every message and position is the pure-Python parser's.
     """
     if _CSafeLoader is None or text.startswith("\ufeff") or yaml.reader.Reader.NON_PRINTABLE.search(text):
         return None
     loader = _CSafeLoader(text)
     try:
         root = loader.get_single_node()
+        check_yaml_nodes(root)
         located = Located(data=None, values={}, keys={})
         problems: list[Problem] = []
         if root is not None:
@@ -107,17 +124,37 @@ def _fast(text: str, file: str) -> Located | None:
         if problems:  # the pure-Python path says it, after any YAML error it would report first
             return None
         data = loader.construct_document(root) if root is not None else None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, LimitExceeded):
         return None
     finally:
         loader.dispose()
     return Located(data=data, values=located.values, keys=located.keys)
 
 
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, file: str) -> InputError:
+    """A character YAML does not allow (a NUL byte, a control character), at its line and column."""
+    line = text.count("\n", 0, exc.position) + 1
+    col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    return InputError([Problem(file, line, col, f"invalid YAML: character #x{exc.character:04x} is not allowed")])
+
+
 def _pure(text: str, file: str) -> Located:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _PureLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(exc, text, file) from exc
+    try:
+        root = loader.get_single_node()
+        check_yaml_nodes(root)
+        located = Located(data=None, values={}, keys={})
+        problems: list[Problem] = []
+        if root is not None:
+            _walk(root, (), located, problems, file)  # before construction, which flattens merge keys in place
+        data = loader.construct_document(root) if root is not None else None  # its errors come first
+    except LimitExceeded as exc:
+        raise _limit_problem(exc, file) from exc
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(exc, text, file) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -125,13 +162,11 @@ def _pure(text: str, file: str) -> Located:
         raise InputError([Problem(file, line, col, f"invalid YAML: {what}")]) from exc
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, 1, 1, f"invalid YAML: {exc}")]) from exc
-    located = Located(data=data, values={}, keys={})
-    problems: list[Problem] = []
-    if root is not None:
-        _walk(root, (), located, problems, file)
+    finally:
+        loader.dispose()
     if problems:
         raise InputError(problems)
-    return located
+    return Located(data=data, values=located.values, keys=located.keys)
 
 
 def load_located(path: Path, *, fast: bool = True) -> Located:
