@@ -24,7 +24,7 @@ from conformance.exchange import attempt_summary
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
 from conformance.results import Record
-from conformance.spec.model import Claim, Deviation, EvidenceKind, Spec
+from conformance.spec.model import Claim, Deviation, Spec
 
 if TYPE_CHECKING:  # the SDKs load when recordings are replayed, not when this module is imported
     from conformance.sdk_replay import ReplayResult
@@ -105,20 +105,19 @@ def recorded_on(interaction: Interaction, source: Source | None) -> tuple[str, D
 def deviations_bearing_on(claim: Claim, evidence: Mapping[str, Any] | None) -> tuple[Deviation, ...]:
     """The claim's known deviations that a result with ``evidence`` is expected to show.
 
-    A deviation seen in an imported recording (evidence ``kind: imported``) names that recording in its
-    ``source`` (``repository/path@commit``, or the file name): it bears on that recording's findings only, since
-    other recordings were made on other days, and not on live or replayed runs (``evidence`` None or not
-    imported), which show the provider as it is now. Deviations seen live or in a replay bear on every result."""
+    Deviations seen live or in a replay (``claim.deviations``) bear on every result. One seen in an imported
+    recording (``claim.recorded_deviations``: evidence ``kind: imported``, whose ``source`` names the recording as
+    ``repository/path@commit`` or by file name) bears on that recording's findings only, since other recordings
+    were made on other days, and never on a live run (``evidence`` None), which shows the provider as it is now."""
     names = (evidence.get("source"), evidence.get("file")) if evidence is not None else ()
-    return tuple(
-        d for d in claim.deviations if d.evidence.kind is not EvidenceKind.IMPORTED or d.evidence.source in names
-    )
+    return claim.deviations + tuple(d for d in claim.recorded_deviations if d.evidence.source in names)
 
 
 def _bearing_on(claim: Claim, evidence: Mapping[str, Any]) -> Claim:
-    """``claim`` with only the deviations that bear on a result with ``evidence`` (the claim itself when all do)."""
+    """``claim`` whose ``deviations`` are those that bear on a result with ``evidence`` (the claim itself when no
+    recorded deviation names it)."""
     kept = deviations_bearing_on(claim, evidence)
-    return claim if len(kept) == len(claim.deviations) else dataclasses.replace(claim, deviations=kept)
+    return claim if kept == claim.deviations else dataclasses.replace(claim, deviations=kept)
 
 
 def _where_id(recording: Recording, interaction: Interaction) -> str:

@@ -504,7 +504,7 @@ def claim_docs_from_specs(specs: Iterable[Any]) -> dict[str, ClaimDoc]:
         for claim in spec.claims:
             docs[claim.id] = ClaimDoc(
                 quote=claim.doc.quote,
-                deviations=tuple(d.summary for d in claim.deviations),
+                deviations=tuple(d.summary for d in (*claim.deviations, *claim.recorded_deviations)),
                 notes=claim.notes,
             )
     return docs
