@@ -217,3 +217,98 @@ def test_an_interrupted_run_is_marked_incomplete(tmp_path: Path) -> None:
     out = render_report([write(tmp_path / "r.json", doc)], tmp_path / "out")
     assert "⚠ incomplete run" in out.html.read_text(encoding="utf-8")
     assert "**incomplete run**" in out.markdown.read_text(encoding="utf-8")
+
+
+def dated(day: str, how: str = "date-header") -> dict[str, Any]:
+    return IMPORTED | {"recorded_on": day, "recorded_on_from": how}
+
+
+def test_a_cell_shows_the_days_of_its_evidence_and_flags_a_change_between_them(tmp_path: Path) -> None:
+    claim = "anthropic.header.anthropic-organization-id"
+    records = [
+        record(claim, "xfail", message="absent from a recording that kept 9 headers", evidence=dated("2024-04-03")),
+        record(claim, "pass", evidence=dated("2025-10-09")),
+        record(claim, "pass", evidence=dated("2026-08-02")),
+        record(claim, "skip", message="unknown from this recording", evidence=dated("2025-12-19", "commit")),
+        record("anthropic.header.request-id", "pass", evidence=dated("2025-10-09")),
+        record("anthropic.header.request-id", "pass", evidence=dated("2025-10-21")),
+        record("anthropic.response.id", "pass"),
+    ]
+    out = render_report([write(tmp_path / "r.json", results_doc(records))], tmp_path / "out")
+    cells = {c.claim: c for c in out.report.cells()}
+    changed = cells[claim]
+    assert changed.span() == "2024-04 to 2026-08"
+    drift = changed.drift()
+    assert drift is not None
+    assert drift.text == "changed between 2024-04 and 2025-10: failed until 2024-04, passes from 2025-10"
+    assert drift.short == "changed 2024-04 → 2025-10"
+    assert (cells["anthropic.header.request-id"].span(), cells["anthropic.header.request-id"].drift()) == (
+        "2025-10",
+        None,
+    )
+    assert (cells["anthropic.response.id"].span(), cells["anthropic.response.id"].drift()) == ("", None)
+
+    html = out.html.read_text(encoding="utf-8")
+    cell_html = re.search(r'<td [^>]*id="claim-anthropic\.header\.anthropic-organization-id".*?</td>', html, re.S)
+    assert cell_html is not None
+    assert "data-d" in cell_html.group(0)
+    assert (
+        '<small class="when" title="the days its evidence was recorded">2024-04 to 2026-08</small>'
+        in cell_html.group(0)
+    )
+    assert "⇄ changed 2024-04 → 2025-10" in cell_html.group(0)
+    assert 'title="changed between 2024-04 and 2025-10: failed until 2024-04, passes from 2025-10"' in cell_html.group(
+        0
+    )
+    other = re.search(r'<td [^>]*id="claim-anthropic\.header\.request-id".*?</td>', html, re.S)
+    assert other is not None
+    assert "data-d" not in other.group(0)
+    assert ">2025-10</small>" in other.group(0)
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    (blob,) = [c for c in data["cells"] if c["c"] == claim]
+    assert (blob["w"], blob["dr"]) == ("2024-04 to 2026-08", drift.text)
+    assert {e.get("recorded_on_from") for e in data["evidence"]} == {"date-header", "commit", None}
+
+    markdown = out.markdown.read_text(encoding="utf-8")
+    assert "## Changed over time (1): recordings of different days disagree" in markdown
+    assert f"| `{claim}` | anthropic | ≠ known deviation | imported (2024-04 to 2026-08) | changed between" in markdown
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ({"pass": ["2024-06-01"], "fail": ["2025-12-02", "2026-01-05"]}, "changed between 2024-06 and 2025-12: passed"),
+        ({"pass": ["2025-03-20"], "fail": ["2025-03-02"]}, "changed between 2025-03-02 and 2025-03-20: failed"),
+        (
+            {"pass": ["2024-06-01", "2025-06-01"], "fail": ["2025-01-01"]},
+            "recordings disagree over 2024-06 to 2025-06: passes on 2024-06-01, 2025-06-01, fails on 2025-01-01",
+        ),
+        ({"pass": ["2024-06-01"], "error": ["2025-06-01"]}, None),  # an error of ours shows no behaviour
+    ],
+)
+def test_drift_says_which_way_the_behaviour_changed(
+    tmp_path: Path, days: dict[str, list[str]], expected: str | None
+) -> None:
+    records = [
+        record("openai.header.x-request-id", outcome, evidence=dated(day)) for outcome, ds in days.items() for day in ds
+    ]
+    (cell,) = load_report([write(tmp_path / "r.json", results_doc(records))]).cells()
+    drift = cell.drift()
+    if expected is None:
+        assert drift is None
+    else:
+        assert drift is not None
+        assert drift.text.startswith(expected)
+
+
+def test_a_live_record_is_dated_by_its_run(tmp_path: Path) -> None:
+    live = {"kind": "live", "host": "api.openai.com", "official": True, "request_id": "req_1"}
+    doc = results_doc([record("openai.header.x-request-id", "fail", evidence=live, message="missing")])
+    doc["run"]["started"] = "2026-11-30T10:00:00+00:00"
+    old = results_doc([record("openai.header.x-request-id", "pass", evidence=dated("2025-04-08"))])
+    report = load_report([write(tmp_path / "live.json", doc), write(tmp_path / "old.json", old)])
+    (cell,) = report.cells()
+    assert cell.span() == "2025-04 to 2026-11"
+    drift = cell.drift()
+    assert drift is not None
+    assert drift.short == "changed 2025-04 → 2026-11"

@@ -235,6 +235,49 @@ def test_ten_thousand_results_stay_usable(tab: Tab, tmp_path: Path) -> None:
     assert tab.requests == []
 
 
+@pytest.fixture
+def dated_sample(tmp_path: Path) -> Path:
+    """One claim whose imported recordings disagree across days, one whose recordings agree."""
+
+    def on(day: str, how: str = "date-header") -> dict[str, Any]:
+        return IMPORTED | {"recorded_on": day, "recorded_on_from": how}
+
+    claim = "anthropic.header.anthropic-organization-id"
+    records = [
+        record(
+            claim, "xfail", message="absent from a recording that kept 9 response headers", evidence=on("2024-04-03")
+        ),
+        record(claim, "pass", evidence=on("2025-10-09")),
+        record(claim, "pass", evidence=on("2026-03-12", "commit")),
+        record("anthropic.header.request-id", "pass", evidence=on("2025-10-09")),
+    ]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results_doc(records)), encoding="utf-8")
+    return render_report([path], tmp_path / "out").html
+
+
+def test_dates_and_a_change_over_time_show_in_the_cell_and_filter(tab: Tab, dated_sample: Path) -> None:
+    tab.open(dated_sample)
+    cell = tab.page.locator("#claim-anthropic\\.header\\.anthropic-organization-id")
+    summary = cell.locator("summary").inner_text()
+    assert "2024-04 to 2026-03" in summary
+    assert "⇄ changed 2024-04 → 2025-10" in summary
+    assert tab.page.locator("#claim-anthropic\\.header\\.request-id summary").inner_text().count("2025-10") == 1
+    tab.page.select_option("#f-outcome", "drift")
+    assert tab.shown_rows() == 1
+    assert tab.page.is_visible("#claim-anthropic\\.header\\.anthropic-organization-id")
+    tab.page.select_option("#f-outcome", "")
+    assert tab.shown_rows() == 2
+    tab.expand(cell)
+    text = cell.inner_text()
+    assert "Evidence recorded over 2024-04 to 2026-03." in text
+    assert "Changed over time: changed between 2024-04 and 2025-10: failed until 2024-04, passes from 2025-10" in text
+    assert "recorded on\n2024-04-03 (the response's Date header)" in text
+    assert "2026-03-12 or before (the date of the source commit" in text
+    assert tab.problems == []
+    assert tab.requests == []
+
+
 @pytest.fixture(scope="module")
 def real_offline_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The offline conformance run (imported evidence and skips): real data, never the fakes."""
@@ -281,5 +324,12 @@ def test_screenshot_of_the_real_offline_report(
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert tab.problems == []
     assert tab.requests == []
+    # the one claim whose real recordings changed over time: anthropic-organization-id, absent in April 2024
+    tab.page.select_option("#f-location", "")
+    tab.page.select_option("#f-evidence", "")
+    tab.page.select_option("#f-outcome", "drift")
+    assert tab.shown_rows() >= 1
+    drifted = tab.page.locator("#claim-anthropic\\.header\\.anthropic-organization-id summary").inner_text()
+    assert "⇄ changed 2024-" in drifted  # the last recording without it is of 2024, the first with it of 2025
     if os.environ.get("CONFORMANCE_UPDATE_SCREENSHOT"):
         shutil.copyfile(shot, ROOT / "docs" / "report.png")

@@ -2,14 +2,21 @@
 and what the official SDK makes of each recorded answer (:mod:`conformance.sdk_replay`).
 
 Shared by ``conformance audit`` (no pytest) and the plugin's imported cases. Evidence is ``imported``: the
-exchange was recorded by someone else, and its source (repository, path, commit, licence) goes with every result.
+exchange was recorded by someone else, and its source (repository, path, commit, licence) and the day it was
+recorded (:func:`recorded_on`) go with every result. A deviation a spec found in one imported recording is
+expected of that recording's findings only (:func:`deviations_bearing_on`): other recordings, made on other days,
+are judged on their own.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +25,7 @@ from conformance.exchange import attempt_summary
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
 from conformance.results import Record
-from conformance.spec.model import Claim, Spec, Status, behaves_as, differs_from
+from conformance.spec.model import Claim, Deviation, Spec, Status, behaves_as, differs_from
 
 if TYPE_CHECKING:  # the SDKs load when recordings are replayed, not when this module is imported
     from conformance.sdk_replay import ReplayResult
@@ -70,6 +77,50 @@ class Replayed:
         return _describe(self.recording, self.interaction, self.source)
 
 
+class DatedBy(str, enum.Enum):
+    """Where an imported result's date comes from."""
+
+    DATE_HEADER = "date-header"  # the recorded response's Date header
+    COMMIT = "commit"  # the source commit that last changed the file (SOURCES.md): recorded on or before it
+
+
+def recorded_on(interaction: Interaction, source: Source | None) -> tuple[str, DatedBy] | None:
+    """The day (``YYYY-MM-DD``, UTC) an exchange was recorded: its response's ``Date`` header, else the date of the
+    source commit that last changed the file; None when neither says."""
+    response = interaction.attempt.response
+    header = response.headers.get("date") if response is not None else None
+    if header:
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.year >= 2000:  # a placeholder (``Thu, 01 Jan 1970 …``) dates nothing
+            if when.tzinfo is not None:
+                when = when.astimezone(timezone.utc)
+            return when.date().isoformat(), DatedBy.DATE_HEADER
+    if source is not None and source.committed:
+        return source.committed, DatedBy.COMMIT
+    return None
+
+
+def deviations_bearing_on(claim: Claim, evidence: Mapping[str, Any] | None) -> tuple[Deviation, ...]:
+    """The claim's known deviations that a result with ``evidence`` is expected to show.
+
+    Deviations seen live or in a replay (``claim.deviations``) bear on every result. One seen in an imported
+    recording (``claim.recorded_deviations``: evidence ``kind: imported``, whose ``source`` names the recording as
+    ``repository/path@commit`` or by file name) bears on that recording's findings only, since other recordings
+    were made on other days, and never on a live run (``evidence`` None), which shows the provider as it is now."""
+    names = (evidence.get("source"), evidence.get("file")) if evidence is not None else ()
+    return claim.deviations + tuple(d for d in claim.recorded_deviations if d.evidence.source in names)
+
+
+def _bearing_on(claim: Claim, evidence: Mapping[str, Any]) -> Claim:
+    """``claim`` whose ``deviations`` are those that bear on a result with ``evidence`` (the claim itself when no
+    recorded deviation names it)."""
+    kept = deviations_bearing_on(claim, evidence)
+    return claim if kept == claim.deviations else dataclasses.replace(claim, deviations=kept)
+
+
 def _where_id(recording: Recording, interaction: Interaction) -> str:
     digest = hashlib.sha1(str(recording.path.name).encode()).hexdigest()[:8]
     return f"imported-{digest}#{interaction.index}"
@@ -90,6 +141,9 @@ def _evidence(recording: Recording, interaction: Interaction, source: Source | N
         evidence["path"] = source.path
         evidence["commit"] = source.commit
         evidence["license"] = source.license
+    dated = recorded_on(interaction, source)
+    if dated is not None:
+        evidence["recorded_on"], evidence["recorded_on_from"] = dated[0], dated[1].value
     return evidence
 
 
@@ -152,11 +206,13 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
                 continue
             result.by_api[api] = result.by_api.get(api, 0) + 1
             spec = by_id[api]
+            repository = source.repository if source is not None else None
             try:
+                evidence = _evidence(recording, interaction, source)
                 findings = [
-                    Finding(claim, spec, recording, interaction, verdict, source)
+                    Finding(_bearing_on(claim, evidence), spec, recording, interaction, verdict, source)
                     for claim in spec.claims
-                    if (verdict := judge(claim, spec.provider.sdk, interaction.attempt)) is not None
+                    if (verdict := judge(claim, spec.provider.sdk, interaction.attempt, repository)) is not None
                 ]
                 replayed = _replay(interaction, api, spec.provider.sdk.value) if sdk_replay else None
             except Exception as exc:  # a bug of ours on one exchange must not cost the others

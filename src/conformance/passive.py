@@ -3,8 +3,13 @@
 A check applies to a recorded exchange only when the recorded request holds what the check needs (the field was
 sent, a stream was asked for, the key was wrong) and the response shows the outcome. The probe a claim is planned
 with (:mod:`conformance.plan`) says which request the check needs; :data:`NEEDS` turns that into a test on the
-recorded request. Values the source redacted, and headers its recorder may have dropped, are "unknown", never
-evidence either way.
+recorded request. Values the source redacted are "unknown", never evidence either way. A documented response header
+absent from the recording is graded (:mod:`conformance.absence`): evidence when the recorder plainly kept the
+response's headers, "unknown" when it kept none, a filtered subset, or drops that header by name.
+
+Error claims bear on the recorded errors the doc ties them to: the claim's status, and its error code where it
+names one (else its error type), so a rate-limit 429 is judged against the rate-limit claim, not against
+``insufficient_quota`` (another 429).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.absence import absence_message, unknown_reason
 from conformance.checks import CHECKS, ConformanceFailure
 from conformance.checks.registry import MISSING, CouldNotTell, resolve
 from conformance.exchange import Attempt, RecordedRequest
@@ -26,9 +32,6 @@ from conformance.spec.model import Claim, Location, Sdk, Status
 
 PLACEHOLDER = re.compile(r"(redact|placeholder|dummy|filtered|<[a-z_ -]+>|\*{3,}|x{6,}|^test$|^fake)", re.IGNORECASE)
 """What sources put where they removed a real value (``<REDACTED>``, ``DUMMY``, ``***``, ``xxxxxxx``)."""
-
-FEW_HEADERS = 4
-"""A response recorded with fewer headers than this was recorded by a recorder that filters headers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,8 +156,8 @@ def _observation(claim: Claim, attempt: Attempt, sdk: Sdk, label: str) -> Observ
     return Observation([Call(label, attempts=[attempt])], values=values)
 
 
-def _redacted(claim: Claim, attempt: Attempt) -> str | None:
-    """Why the value the check would read was removed by the source, or None."""
+def _redacted(claim: Claim, attempt: Attempt, repository: str | None = None) -> str | None:
+    """Why the value the check would read was removed by the source (or may have been), or None."""
     response = attempt.response
     if response is None:
         return "no response was recorded"
@@ -166,7 +169,7 @@ def _redacted(claim: Claim, attempt: Attempt) -> str | None:
     if claim.location is Location.HEADER:
         value = response.headers.get(claim.field.lower())
         if value is None:
-            return f"the source's recorder may have dropped {claim.field} (absent, not evidence of absence)"
+            return unknown_reason(claim.field, response.headers, repository)
         if PLACEHOLDER.search(value):
             return f"the source replaced {claim.field} with a placeholder ({value!r})"
         return None
@@ -245,9 +248,11 @@ def _field_status(claim: Claim, attempt: Attempt, sdk: Sdk) -> Verdict | None:
     return None
 
 
-def judge(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
-    """The claim's verdict on one recorded exchange, or None when the exchange does not bear on the claim (an
-    undocumented claim is judged as its reference documents it)."""
+def judge(claim: Claim, sdk: Sdk, attempt: Attempt, repository: str | None = None) -> Verdict | None:
+    """The claim's verdict on one recorded exchange, or None when the exchange does not bear on the claim.
+
+    ``repository`` is the recording's source (``owner/name``), whose recorder may drop headers by name
+    (:data:`conformance.absence.KNOWN_RECORDERS`). An undocumented claim is judged as its reference documents it."""
     claim = claim.as_documented
     response = attempt.response
     if response is None:
@@ -280,29 +285,46 @@ def judge(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
         check = "accepted"  # the model may answer without calling a tool unless the request forced one
     if not _has_block_for(claim, response.json):
         return None
-    why = _redacted(claim, attempt)
+    why = _redacted(claim, attempt, repository)
     if why is not None:
         return Verdict("unknown", check, why)
-    return _run(check, claim, _observation(claim, attempt, sdk, "recorded"))
+    verdict = _run(check, claim, _observation(claim, attempt, sdk, "recorded"))
+    if verdict.outcome == "fail" and claim.location is Location.HEADER and claim.field.lower() not in response.headers:
+        return Verdict("fail", check, f"{verdict.message}: {absence_message(claim.field, response.headers)}")
+    return verdict
 
 
 def _judge_error(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
-    """Error-shape claims apply to every recorded error with the claim's status (any 4xx when it names none)."""
+    """Error-shape claims apply to the recorded errors they describe: a 4xx with the claim's status (any 4xx when it
+    names none) and, where the claim names them, its error code (which names the situation: the type is then
+    checked) or else its error type. A 429 whose code says ``rate_limit_exceeded`` bears on the rate-limit claim,
+    not on ``insufficient_quota``, another 429 with another type."""
     response = attempt.response
     assert response is not None
     if not 400 <= response.status < 500:
         return None
-    expected = claim.params.get("status_code") or claim.params.get("error_status")
     if claim.status is Status.PARTIAL:
         return None  # wording claims: no check judges them
+    expected = claim.params.get("status_code") or claim.params.get("error_status")
     if expected is not None and response.status != expected:
         return None
-    kind = claim.params.get("type")
-    body = response.json
-    error = body.get("error") if isinstance(body, dict) else None
-    if expected is None and kind is not None and not (isinstance(error, dict) and error.get("type") == kind):
+    kind, code = _error_type_code(response.json)
+    if "code" in claim.params:
+        if code != claim.params["code"]:
+            return None
+    elif "type" in claim.params and kind != claim.params["type"]:
         return None
     return _run(claim.check or "error_shape", claim, _observation(claim, attempt, sdk, "recorded-error"))
+
+
+def _error_type_code(body: Any) -> tuple[Any, Any]:
+    """``error.type`` and ``error.code`` of an error body (Google's list-shaped bodies unwrapped)."""
+    if isinstance(body, list) and body:
+        body = body[0]
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, None
+    return error.get("type"), error.get("code")
 
 
 def _endpoint_matches(field: str, request: RecordedRequest) -> bool:

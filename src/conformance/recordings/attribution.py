@@ -80,12 +80,14 @@ def _gemini_api(method: str, path: str) -> str | None:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a recording was copied from: the attribution its licence asks to keep."""
+    """Where a recording was copied from: the attribution its licence asks to keep, and the date of the source
+    commit that last changed the file (``YYYY-MM-DD``, "" when SOURCES.md does not say)."""
 
     repository: str
     path: str
     commit: str
     license: str
+    committed: str = ""
 
 
 def source_rows(sources_md: Path) -> list[dict[str, str]]:
@@ -93,24 +95,41 @@ def source_rows(sources_md: Path) -> list[dict[str, str]]:
 
     The first table whose header has a ``file`` column is read; a file without one raises ValueError, because a
     silently empty attribution would drop licences."""
-    rows: list[dict[str, str]] = []
+    for columns, rows in _tables(sources_md):
+        if "file" in columns:
+            return rows
+    raise ValueError(f"{sources_md}: no markdown table with a 'file' column")
+
+
+def commit_dates(sources_md: Path) -> dict[str, str]:
+    """File name to the date its source commit last changed it, from the table of ``sources_md`` whose header has
+    ``recording`` and ``committed`` columns (none: an empty map)."""
+    for columns, rows in _tables(sources_md):
+        if "recording" in columns and "committed" in columns:
+            return {row["recording"]: row["committed"] for row in rows if row["committed"]}
+    return {}
+
+
+def _tables(sources_md: Path) -> list[tuple[list[str], list[dict[str, str]]]]:
+    """Every markdown table of ``sources_md``: its columns and its rows (column name to cell text)."""
+    tables: list[tuple[list[str], list[dict[str, str]]]] = []
     columns: list[str] | None = None
+    rows: list[dict[str, str]] = []
     for number, line in enumerate(sources_md.read_text(encoding="utf-8").splitlines(), start=1):
         cells = _cells(line)
         if cells is None:
-            if columns is not None and rows:
-                break
-            continue
-        if columns is None:
-            if "file" in cells:
-                columns = cells
+            if columns is not None:
+                tables.append((columns, rows))
+            columns, rows = None, []
+        elif columns is None:
+            columns = cells
         elif not all(re.fullmatch(r":?-+:?", cell) for cell in cells):
             if len(cells) != len(columns):
                 raise ValueError(f"{sources_md}:{number}: {len(cells)} cells in a table of {len(columns)} columns")
             rows.append(dict(zip(columns, cells, strict=True)))
-    if columns is None:
-        raise ValueError(f"{sources_md}: no markdown table with a 'file' column")
-    return rows
+    if columns is not None:
+        tables.append((columns, rows))
+    return tables
 
 
 def _cells(line: str) -> list[str] | None:
@@ -121,13 +140,16 @@ def _cells(line: str) -> list[str] | None:
 
 
 def read_sources(sources_md: Path) -> dict[str, Source]:
-    """File name (as listed, backticks stripped) to its source repository, original path, commit and licence."""
+    """File name (as listed, backticks stripped) to its source repository, original path, commit, licence and
+    commit date (a ``date`` column of the main table, else the ``recording | committed`` table)."""
+    dates = commit_dates(sources_md)
     return {
         row["file"]: Source(
             repository=row.get("source repository", ""),
             path=row.get("original path", ""),
             commit=row.get("commit", ""),
             license=row.get("license", ""),
+            committed=row.get("date") or dates.get(row["file"], ""),
         )
         for row in source_rows(sources_md)
     }

@@ -113,6 +113,9 @@ class Slot:
     badges: list[tuple[str, str]]
     count: str
     reason: str = ""
+    span: str = ""  # the days the evidence covers, as months
+    drift: str = ""  # a few words when dated records disagree ("changed 2024-04 → 2025-10")
+    drift_text: str = ""  # ... in full
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +204,11 @@ def _cell_data(report: Report, cell: Cell, evidence: _Interner) -> dict[str, Any
     }
     if len(cell.records) > len(records):
         item["more"] = len(cell.records) - len(records)
+    span, drift = cell.span(), cell.drift()
+    if span:
+        item["w"] = span
+    if drift is not None:
+        item["dr"] = drift.text
     if doc is not None:
         if doc.quote:
             item["q"] = doc.quote
@@ -261,6 +269,9 @@ def context(report: Report, generated: str | None = None) -> dict[str, Any]:
                 anchor = f"claim-{cell.claim}" if cell.claim not in seen_anchor else ""
                 seen_anchor.add(cell.claim)
                 words.update((cell.claim, cell.status))
+                drift = cell.drift()
+                if drift is not None:
+                    words.update(("changed", "drift"))
                 slots[index] = Slot(
                     i=len(cells),
                     anchor=anchor,
@@ -273,6 +284,9 @@ def context(report: Report, generated: str | None = None) -> dict[str, Any]:
                     badges=_badges(cell),
                     count=f"{same} of {total} cases" if total > 1 else "",
                     reason=_untestable_reason(cell) if verdict is Verdict.NOT_TESTABLE else "",
+                    span=cell.span(),
+                    drift=drift.short if drift is not None else "",
+                    drift_text=drift.text if drift is not None else "",
                 )
                 cells.append(_cell_data(report, cell, evidence))
             rows.append(RowView(row=row, search=" ".join(sorted(words)).lower(), slots=slots))

@@ -39,7 +39,8 @@ def _evidence(cell: Cell) -> str:
     hosts = cell.hosts_elsewhere()
     kinds = [t for t in cell.evidence_tokens() if t != "host"]
     words = [k if k != "none" else "no evidence" for k in kinds] + [f"via {h} (not the provider)" for h in hosts]
-    return md_text(", ".join(words))
+    span = cell.span()
+    return md_text(", ".join(words) + (f" ({span})" if span else ""))
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -91,6 +92,22 @@ def render_markdown(report: Report) -> str:
             lines += ["", f"… and {len(failing) - MAX_FAILING} more; see index.html."]
     else:
         lines.append("None.")
+    changed = [(c, drift) for c in report.cells() if (drift := c.drift()) is not None]
+    if changed:
+        lines += ["", f"## Changed over time ({len(changed)}): recordings of different days disagree", ""]
+        lines += _table(
+            ["claim", "provider", "observed", "evidence", "what changed"],
+            [
+                [
+                    md_code(c.claim),
+                    md_text(report.column_label(c.column)),
+                    " ".join(c.label),
+                    _evidence(c),
+                    md_text(drift.text),
+                ]
+                for c, drift in changed[:MAX_FAILING]
+            ],
+        )
     gone = [c for c in report.cells() if c.verdict is Verdict.XPASS]
     if gone:
         lines += ["", f"## Known deviations that now pass ({len(gone)}): update the spec", ""]

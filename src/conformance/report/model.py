@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import functools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,11 +164,13 @@ def verdict_of(record: Mapping[str, Any]) -> Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Rec:
-    """One result record, with the run it came from."""
+    """One result record, with the run it came from and the day its evidence shows (``YYYY-MM-DD``: an imported
+    recording's ``recorded_on``, a live run's start; "" when nothing dates it)."""
 
     data: Mapping[str, Any]
     run: int
     verdict: Verdict
+    day: str = ""
 
     @property
     def evidence(self) -> Mapping[str, Any]:
@@ -185,6 +188,63 @@ class Rec:
         if ev.get("kind", "none") != "none" and ev.get("official") is False:
             return str(ev.get("host") or "another host")
         return None
+
+
+HOLDS = frozenset({Verdict.PASS, Verdict.XPASS})
+BREAKS = frozenset({Verdict.FAIL, Verdict.XFAIL})
+"""The provider behaviour a dated record shows: the claim held, or it did not (a known deviation is a break too).
+Errors of ours, unknowns and skips show no behaviour."""
+
+
+def _month_or_day(earlier: str, later: str) -> tuple[str, str]:
+    """Two days as months (``2024-06``), or as days when they fall in one month."""
+    return (earlier[:7], later[:7]) if earlier[:7] != later[:7] else (earlier, later)
+
+
+def day_span(days: Iterable[str]) -> str:
+    """``2024-04 to 2026-08``, or one month when all days fall in it; "" for no days."""
+    ordered = sorted(d for d in days if d)
+    if not ordered:
+        return ""
+    first, last = ordered[0][:7], ordered[-1][:7]
+    return first if first == last else f"{first} to {last}"
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """Dated records of one cell that disagree: the claim held on some days and not on others."""
+
+    held: tuple[str, ...]  # the days (sorted) whose records show the claim holding
+    broke: tuple[str, ...]  # ... and not holding
+
+    @property
+    def short(self) -> str:
+        """A few words for the cell's one-line summary."""
+        if self.broke[-1] < self.held[0]:
+            before, after = _month_or_day(self.broke[-1], self.held[0])
+            return f"changed {before} → {after}"
+        if self.held[-1] < self.broke[0]:
+            before, after = _month_or_day(self.held[-1], self.broke[0])
+            return f"changed {before} → {after}"
+        return f"recordings disagree over {day_span(self.held + self.broke)}"
+
+    @property
+    def text(self) -> str:
+        if self.broke[-1] < self.held[0]:
+            before, after = _month_or_day(self.broke[-1], self.held[0])
+            return f"changed between {before} and {after}: failed until {before}, passes from {after}"
+        if self.held[-1] < self.broke[0]:
+            before, after = _month_or_day(self.held[-1], self.broke[0])
+            return f"changed between {before} and {after}: passed until {before}, fails from {after}"
+        return (
+            f"recordings disagree over {day_span(self.held + self.broke)}: passes on "
+            f"{_days(self.held)}, fails on {_days(self.broke)}"
+        )
+
+
+def _days(days: tuple[str, ...], shown: int = 3) -> str:
+    text = ", ".join(days[:shown])
+    return text + (f" and {len(days) - shown} more day(s)" if len(days) > shown else "")
 
 
 @dataclass(slots=True)
@@ -235,6 +295,16 @@ class Cell:
         """(records sharing the cell's verdict, all records)."""
         verdict = self.verdict
         return sum(1 for r in self.records if r.verdict is verdict), len(self.records)
+
+    def span(self) -> str:
+        """The days the cell's evidence covers, as months: ``2024-04 to 2026-08`` ("" when nothing is dated)."""
+        return day_span(r.day for r in self.records)
+
+    def drift(self) -> Drift | None:
+        """The cell's dated records disagree (held on some days, not on others), or None."""
+        held = sorted({r.day for r in self.records if r.day and r.verdict in HOLDS})
+        broke = sorted({r.day for r in self.records if r.day and r.verdict in BREAKS})
+        return Drift(tuple(held), tuple(broke)) if held and broke else None
 
 
 @dataclass(slots=True)
@@ -400,6 +470,17 @@ def _column_of(run: RunInfo, record: Mapping[str, Any]) -> Column:
     return Column(provider=provider, model=str(meta.get("model", "")), host=host, official=official)
 
 
+def _day_of(run: RunInfo, record: Mapping[str, Any]) -> str:
+    """The day a record's evidence shows: an imported recording's ``recorded_on``; a live run's start day."""
+    evidence = record.get("evidence") or {}
+    day = evidence.get("recorded_on")
+    if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        return day
+    if evidence.get("kind") == "live" and re.match(r"\d{4}-\d{2}-\d{2}", run.started):
+        return run.started[:10]
+    return ""
+
+
 def _location_order(location: str) -> tuple[int, str]:
     order = list(LOCATION_TITLES)
     return (order.index(location), "") if location in order else (len(order), location)
@@ -464,7 +545,7 @@ def load_report(
                         doc_url=str(record["doc_url"]),
                     ),
                 )
-            cell.add(Rec(record, run_index, verdict_of(record)))
+            cell.add(Rec(record, run_index, verdict_of(record), _day_of(run, record)))
     order = sorted(range(len(column_list)), key=lambda i: _column_sort(column_list[i]))
     remap = {old: new for new, old in enumerate(order)}
     by_location: dict[str, list[Row]] = {}
@@ -497,7 +578,7 @@ def claim_docs_from_specs(specs: Iterable[Any]) -> dict[str, ClaimDoc]:
         for claim in spec.claims:
             docs[claim.id] = ClaimDoc(
                 quote=claim.doc.quote,
-                deviations=tuple(d.summary for d in claim.deviations),
+                deviations=tuple(d.summary for d in (*claim.deviations, *claim.recorded_deviations)),
                 notes=claim.notes,
             )
     return docs

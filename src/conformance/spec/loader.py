@@ -203,6 +203,7 @@ def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
         if check is not None and check not in _check_names():
             known = ", ".join(sorted(_check_names()))
             problems.append(raw.problem((*at, "check"), f"claim '{cid}': no check named '{check}' (known: {known})"))
+        deviations = [_deviation(d) for d in item.get("deviations", [])]
         claims.append(
             Claim(
                 id=cid,
@@ -213,7 +214,8 @@ def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
                 doc=_doc(item["doc"]),
                 params=dict(item.get("params") or {}),
                 notes=item.get("notes", ""),
-                deviations=tuple(_deviation(d) for d in item.get("deviations", [])),
+                deviations=tuple(d for d in deviations if d.evidence.kind is not EvidenceKind.IMPORTED),
+                recorded_deviations=tuple(d for d in deviations if d.evidence.kind is EvidenceKind.IMPORTED),
                 models=tuple(item.get("models", [])),
                 markers=tuple(item.get("markers", [])),
                 check=item.get("check"),

@@ -133,7 +133,8 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Deviation:
-    """Observed behaviour that contradicts the doc; the claim then runs as strict xfail."""
+    """Observed behaviour that contradicts the doc; the claim then runs as strict xfail (one seen in an imported
+    recording: that recording's findings only, see ``Claim.recorded_deviations``)."""
 
     summary: str
     evidence: Evidence
@@ -151,7 +152,8 @@ class Claim:
     doc: Doc
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
     notes: str = ""
-    deviations: tuple[Deviation, ...] = ()
+    deviations: tuple[Deviation, ...] = ()  # seen live or in a replay: expected of every run
+    recorded_deviations: tuple[Deviation, ...] = ()  # seen in one imported recording: expected of it only
     models: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
     check: str | None = None

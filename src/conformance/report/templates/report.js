@@ -72,6 +72,11 @@
       pair(dl, "imported from", p);
     } else pair(dl, "source", ev.source);
     if (ev.file) pair(dl, "recording", ev.file + " #" + ev.interaction + (ev.format ? " (" + ev.format + ")" : ""));
+    if (ev.recorded_on) {
+      pair(dl, "recorded on", ev.recorded_on + (ev.recorded_on_from === "commit"
+        ? " or before (the date of the source commit that last changed the file; the recording has no Date header)"
+        : " (the response's Date header)"));
+    }
     return dl;
   }
 
@@ -89,6 +94,8 @@
     var doc = el("p");
     doc.appendChild(link(cell.u, cell.u ? "documentation: " + cell.u : "no documentation link"));
     box.appendChild(doc);
+    if (cell.w) box.appendChild(el("p", "Evidence recorded " + (cell.w.indexOf(" to ") === -1 ? "in " : "over ") + cell.w + ".", "st"));
+    if (cell.dr) box.appendChild(el("p", "⇄ Changed over time: " + cell.dr + ".", "drift"));
     if (cell.d) cell.d.forEach(function (d) { box.appendChild(el("p", "Known deviation: " + d, "warn")); });
     if (cell.n) box.appendChild(el("p", "Note: " + cell.n));
     cell.r.forEach(function (r) {
@@ -138,7 +145,7 @@
       if (ok) {
         row.cells.forEach(function (td) {
           if (visibleCols && !visibleCols[td.getAttribute("data-c")]) return;
-          var match = (!outcome || td.getAttribute("data-b") === outcome) &&
+          var match = (!outcome || td.getAttribute("data-b") === outcome || (outcome === "drift" && td.hasAttribute("data-d"))) &&
             (!evidence || (" " + td.getAttribute("data-e") + " ").indexOf(" " + evidence + " ") !== -1);
           if (td._dim !== !match) { td._dim = !match; td.classList.toggle("dim", !match); }
           if (match) any = true;
