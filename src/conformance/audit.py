@@ -108,9 +108,12 @@ def deviations_bearing_on(claim: Claim, evidence: Mapping[str, Any] | None) -> t
 
     Deviations seen live or in a replay (``claim.deviations``) bear on every result. One seen in an imported
     recording (``claim.recorded_deviations``: evidence ``kind: imported``, whose ``source`` names the recording as
-    ``repository/path@commit`` or by file name) bears on that recording's findings only, since other recordings
+    ``repository/path@commit`` or by file name, ``#N`` after it for exchange N alone) bears on that recording's findings only, since other recordings
     were made on other days, and never on a live run (``evidence`` None), which shows the provider as it is now."""
-    names = (evidence.get("source"), evidence.get("file")) if evidence is not None else ()
+    names: tuple[object, ...] = ()
+    if evidence is not None:  # the recording, or one exchange of it (``...#N``)
+        plain = (evidence.get("source"), evidence.get("file"))
+        names = (*plain, *(f"{name}#{evidence.get('interaction')}" for name in plain if name))
     return claim.deviations + tuple(d for d in claim.recorded_deviations if d.evidence.source in names)
 
 
