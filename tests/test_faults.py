@@ -24,7 +24,7 @@ from conformance.budget import tokens_of
 from conformance.exchange import RecordedResponse, Recorder
 from conformance.journal import ResultsWriter, part_path, read_part
 from conformance.options import Settings
-from conformance.probes.base import ProbeError
+from conformance.outcomes import CaseError
 from conformance.resilience import RetryPolicy, retry_after
 from conformance.results import Record, Run, results_schema
 from conformance.runner import Case, Session, cases_for
@@ -69,8 +69,8 @@ def run(session: Session, case: Case) -> tuple[str, str]:
             asyncio.run(session.run_async(case.id, case))
         else:
             session.run_sync(case.id, case)
-    except ProbeError as exc:
-        outcome, message = "fail", str(exc)  # what pytest reports; the record must say "error"
+    except CaseError as exc:
+        outcome, message = "error", str(exc)  # pytest's ERROR (raised in the case's setup)
     except AssertionError as exc:
         outcome, message = "fail", str(exc)
     except pytest.skip.Exception as exc:
