@@ -7,6 +7,7 @@ its waits are bounded and end when it stops. Timeouts and retry caps are tiny so
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import subprocess
@@ -21,10 +22,12 @@ import jsonschema
 import pytest
 
 from conformance.budget import tokens_of
+from conformance.checks.registry import CHECKS
 from conformance.exchange import RecordedResponse, Recorder
 from conformance.journal import ResultsWriter, part_path, read_part
 from conformance.options import Settings
-from conformance.outcomes import CaseError
+from conformance.outcomes import CaseError, HarnessBug
+from conformance.probes.base import ProbeContext, ProbeError
 from conformance.resilience import RetryPolicy, retry_after
 from conformance.results import Record, Run, results_schema
 from conformance.runner import Case, Session, cases_for
@@ -37,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPECS = {spec.provider.id: spec for spec in load_specs(()).specs}
 TIMEOUT = 0.4
 RETRIES = 2
+CANARY = "sk-ant-api03-canary-9d81c0a2f4b6e3d7-fake"
 
 
 def session_for(flavor: str, url: str, **traffic: Any) -> Session:
@@ -93,6 +97,8 @@ FAULTS = [
     ("cut", {}, "stream.done", "error", ["broke off", "bytes", "data: {"], 1),
     ("stall", {}, "stream.done", "error", [f"stalled (no bytes for {TIMEOUT:g} s)", "bytes", "data: {"], 1),
     ("malformed", {}, "response.id", "error", ["malformed JSON", '{"id": "chatcmpl-1"'], 1),
+    ("html", {}, "response.id", "error", ["the server answered text/html (HTTP 200)", "you have been blocked"], 1),
+    ("html", {}, "stream.done", "error", ["the server answered text/html (HTTP 200)", "you have been blocked"], 1),
     ("reset", {}, "response.id", "error", ["could not reach", "gave up after 3 attempts"], 3),
     ("huge", {}, "response.id", "pass", [], 1),
 ]
@@ -129,6 +135,88 @@ def test_every_attempt_is_kept_in_the_exchange() -> None:
     record = session.run.records[-1]
     assert record.observed["calls"][0]["attempts"] == 3
     assert record.observed["calls"][0]["status"] == 200
+
+
+def test_an_error_keeps_every_attempt_and_reports_them_in_one_paragraph() -> None:
+    with ChaosServer("openai", "429-storm") as server:
+        session = session_for("openai", server.base_url)
+        (case,) = [c for c in cases("openai", "response.id") if not c.is_async]
+        with pytest.raises(ProbeError) as caught:
+            session.run_sync(case.id, case)
+        session.record(case.id, case, "error", "")
+    record = session.run.records[-1]
+    assert record.outcome == "error"
+    (call,) = record.observed["calls"]
+    assert call["attempts"] == 3
+    assert [a["status"] for a in call["history"]] == [429, 429, 429]
+    assert [a["waited_s"] for a in call["history"]] == [0.0, 0.01, 0.01]  # retry-after 0.01 s, under the cap
+    assert all(a["response_headers"]["retry-after"] == "0.01" for a in call["history"])
+    assert all("Rate limited." in a["response_body"] for a in call["history"])
+    assert record.evidence["kind"] == "live"
+    report = caught.value.report(session.secrets())
+    lines = report.splitlines()
+    assert lines[0].startswith("error: basic: no usable answer from http://127.0.0.1:")
+    assert "gave up after 3 attempts: HTTP 429, retry-after 0.01 s" in lines[0]
+    assert lines[1].startswith("  attempts (3): #1 HTTP 429 application/json (")
+    assert "#2 after 0.01 s wait, HTTP 429" in lines[1]
+    assert lines[2].startswith('  came back: \'{"error": {"message": "Rate limited."')
+    assert len(lines) == 3
+    assert "Traceback" not in report
+
+
+def _crashing(case: Case, where: str) -> Case:
+    """``case`` with its probe (or its check) replaced by one that raises a KeyError, as a bug of ours would."""
+    assert case.variant is not None
+
+    def probe(ctx: Any, claim: Any) -> Any:
+        return {}["no such key"]
+
+    async def async_probe(ctx: Any, claim: Any) -> Any:
+        return {}["no such key"]
+
+    if where == "check":
+        variant = dataclasses.replace(case.variant, check="crashes-for-the-test")
+    elif case.is_async:
+        variant = dataclasses.replace(case.variant, async_probe=async_probe)
+    else:
+        variant = dataclasses.replace(case.variant, probe=probe)
+    return dataclasses.replace(case, variant=variant)
+
+
+@pytest.mark.parametrize("where", ["probe", "check"])
+def test_a_crash_of_ours_is_an_error_with_harness_bug_never_a_failure(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(CHECKS, "crashes-for-the-test", lambda claim, obs: {}["no such key"])
+    with FakeServer("openai") as server:
+        session = session_for("openai", server.base_url)
+        chosen = [_crashing(c, where) for c in cases("openai", "response.id") + cases("openai", "stream.done")]
+        assert {c.is_async for c in chosen} == {False, True}
+        results = [run(session, case) for case in chosen]
+    for outcome, message in results:
+        assert outcome == "error"
+        assert message.startswith("harness bug: KeyError: 'no such key' (")
+        assert "test_faults.py:" in message  # where it was raised: the crashing probe or check
+    record = session.run.records[-1]
+    if where == "check":  # the probe got its answer: it is kept beside the error
+        assert record.observed["calls"][0]["status"] == 200
+
+
+def test_a_crash_report_shows_where_but_no_argument_values() -> None:
+    def deep(ctx: ProbeContext) -> None:
+        raise RuntimeError("boom")
+
+    ctx = ProbeContext(SPECS["openai"].provider, "http://127.0.0.1:9/v1/", CANARY, "m", 1.0, Recorder())
+    try:
+        deep(ctx)
+    except RuntimeError as exc:
+        bug = HarnessBug(exc)
+    report = bug.report((CANARY,))
+    assert str(bug).startswith("harness bug: RuntimeError: boom (")
+    assert 'raise RuntimeError("boom")' in report
+    assert CANARY not in report
+    assert CANARY not in repr(ctx)
+    assert ctx.api_key.reveal() == CANARY
 
 
 def test_a_body_over_the_limit_stops_being_read() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.exchange import attempt_summary
+from conformance.outcomes import HarnessBug
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
 from conformance.results import Record
@@ -151,13 +152,22 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
             result.by_api[api] = result.by_api.get(api, 0) + 1
             spec = by_id[api]
             for claim in spec.claims:
-                verdict = judge(claim, spec.provider.sdk, interaction.attempt)
+                verdict = _judged(claim, spec, interaction)
                 if verdict is not None:
                     result.findings.append(Finding(claim, spec, recording, interaction, verdict, source))
             replayed = replay(interaction) if sdk_replay else None
             if replayed is not None:
                 result.replays.append(Replayed(api, recording, interaction, replayed, source))
     return result
+
+
+def _judged(claim: Claim, spec: Spec, interaction: Interaction) -> Verdict | None:
+    """The claim's verdict on one exchange; a check (or planner) that crashes is that finding's ``error`` with
+    ``harness bug: …`` and where, and the audit goes on with the other claims and exchanges."""
+    try:
+        return judge(claim, spec.provider.sdk, interaction.attempt)
+    except Exception as exc:
+        return Verdict("error", "harness", HarnessBug(exc).args[0])
 
 
 def _unreadable_warning(recording: Recording, unreadable: list[Interaction]) -> str:
@@ -180,6 +190,8 @@ def outcome_of(finding: Finding | Replayed) -> tuple[str, str]:
 
         return judged(finding.result)
     verdict = finding.verdict
+    if verdict.outcome == "error":
+        return "error", verdict.message
     if verdict.outcome == "unknown":
         return "skip", f"unknown from this recording: {verdict.message}"
     if finding.claim.deviations:

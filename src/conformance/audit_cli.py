@@ -11,7 +11,7 @@ from conformance.results import Run, now
 from conformance.sdk_replay import NOT_REISSUABLE, PARSED, RAISED, SDK_FAILED
 from conformance.spec.model import Spec
 
-OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip")
+OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip", "error")
 REPLAY_ORDER = (PARSED, RAISED, SDK_FAILED, NOT_REISSUABLE)
 
 
@@ -99,13 +99,16 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
         print(f"warning: {warning}", file=sys.stderr)
     for line in result.unknown_hosts:
         print(f"unknown host (not audited): {line}", file=sys.stderr)
-    print(summary(result))
     judged: list[Finding | Replayed] = [*result.findings, *result.replays]
+    bugs = sorted({message for outcome, message in map(outcome_of, judged) if outcome == "error"})
+    for bug in bugs:  # a check that crashed: its findings are errors, every other finding is still judged
+        print(f"error: {bug}", file=sys.stderr)
+    print(summary(result))
     if json_out is not None:
         run = Run(mode="imported", started=started)
         run.records = [record_of(item, *outcome_of(item)) for item in judged]
         run.finished = now()
         run.write(json_out)
         print(f"\nwrote {json_out}")
-    failed = [item for item in judged if outcome_of(item)[0] == "fail"]
+    failed = [item for item in judged if outcome_of(item)[0] in ("fail", "error")]
     return 1 if strict and failed else 0

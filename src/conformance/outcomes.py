@@ -11,6 +11,7 @@ frame arguments, which is how keys leak.
 
 from __future__ import annotations
 
+import sysconfig
 import traceback
 from pathlib import Path
 
@@ -45,9 +46,9 @@ class AttemptsError(CaseError):
             steps = "; ".join(_step(n, a, secrets) for n, a in enumerate(self.attempts, 1))
             lines.append(f"  attempts ({len(self.attempts)}): {steps}")
         answered = [a.response for a in self.attempts if a.response is not None and a.response.body]
-        if answered:
-            body = answered[-1].body
-            lines.append(f"  came back: {trim(mask_text(body, secrets), CAME_BACK_CHARS)!r}")
+        shown = trim(mask_text(answered[-1].body, secrets), CAME_BACK_CHARS) if answered else ""
+        if shown and shown[:60] not in str(self):  # the reason may quote it already
+            lines.append(f"  came back: {shown!r}")
         return "\n".join(lines)
 
 
@@ -80,18 +81,27 @@ class HarnessBug(CaseError):
 
 
 def origin(exc: BaseException) -> str:
-    """``file:line`` where ``exc`` was raised: the innermost frame in this package, else the innermost of all;
-    paths inside the package are shown from ``conformance/``."""
+    """``file:line`` where ``exc`` was raised: the innermost frame of code of ours (this package, a probe or check
+    a test put in, a plugin) rather than of a library (the SDKs, httpx2, the standard library); paths inside the
+    package are shown from ``conformance/``."""
     frames = traceback.extract_tb(exc.__traceback__)
     if not frames:
         return "unknown location"
-    ours = [f for f in frames if _inside_package(f.filename)]
+    ours = [f for f in frames if not _library(f.filename)]
     frame = (ours or frames)[-1]
     return f"{_shown(frame.filename)}:{frame.lineno}"
 
 
-def _inside_package(filename: str) -> bool:
-    return Path(filename).resolve().is_relative_to(PACKAGE)
+LIBRARY_ROOTS = tuple(
+    Path(p).resolve() for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]} if p
+)
+
+
+def _library(filename: str) -> bool:
+    path = Path(filename).resolve()
+    if path.is_relative_to(PACKAGE):
+        return False
+    return "site-packages" in path.parts or any(path.is_relative_to(root) for root in LIBRARY_ROOTS)
 
 
 def _shown(filename: str) -> str:

@@ -11,7 +11,8 @@
 * ``cut``: a stream stops after half its events: the connection closes mid-body.
 * ``stall``: a stream sends half its events, then nothing for ``delay`` seconds.
 * ``malformed``: 200 with ``content-type: application/json`` and a body that is not JSON.
-* ``html``: 200 with an HTML error page (``text/html``), as proxies, CDNs and captive portals send.
+* ``html``: 200 with an HTML error page (``text/html``), as proxies, CDNs and captive portals send; like some
+  debug pages, it echoes the request's credentials (so the canary test sees masking work on what came back).
 * ``reset``: the request is read, then the connection is reset (TCP RST) with no answer.
 * ``huge``: the faithful answer plus a ``padding`` field of ``size`` bytes.
 * ``fine``: no fault (the faithful fake).
@@ -37,8 +38,8 @@ from .server import LOCALHOST, Reply, Request, encode_events
 
 FAULTS = ("429-storm", "529", "503", "slow", "cut", "stall", "malformed", "html", "reset", "huge", "fine")
 HTML_PAGE = (
-    b"<!DOCTYPE html><html><head><title>Attention Required! | Example CDN</title></head>"
-    b"<body><h1>Sorry, you have been blocked</h1><p>Ray ID: 0000canary</p></body></html>"
+    "<!DOCTYPE html><html><head><title>Attention Required! | Example CDN</title></head>"
+    "<body><h1>Sorry, you have been blocked</h1><p>Ray ID: 0000fake</p><!-- request: {credentials} --></body></html>"
 )
 
 
@@ -131,7 +132,9 @@ class ChaosServer:
         if fault == "malformed":
             return self._bytes(handler, 200, b'{"id": "chatcmpl-1", "choices": [{"index": 0, "mess', "application/json")
         if fault == "html":
-            return self._bytes(handler, 200, HTML_PAGE, "text/html; charset=UTF-8")
+            credentials = " ".join(request.headers.get(k, "") for k in ("authorization", "x-api-key", "x-goog-api-key"))
+            page = HTML_PAGE.format(credentials=credentials.strip()).encode()
+            return self._bytes(handler, 200, page, "text/html; charset=UTF-8")
         if fault == "slow" and self.stopping.wait(self.delay):
             return None
         reply = self.fake.handle(request)
