@@ -7,15 +7,18 @@ its waits are bounded and end when it stops. Timeouts and retry caps are tiny so
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx2
 import jsonschema
@@ -462,3 +465,107 @@ def test_a_run_cut_short_leaves_a_valid_file_marked_incomplete(tmp_path: Path) -
     jsonschema.validate(document, results_schema())
     assert document["run"]["incomplete"] is True
     assert "fail" in {r["outcome"] for r in document["results"]}
+
+
+# --- a live run against a provider that fails: errors, never failures, and the key nowhere --------------------------
+
+CANARY_FAULTS = {
+    # fault: (server options, words every error's message holds)
+    "429-storm": ({}, ["gave up after 4 attempts", "HTTP 429"]),  # the default --conformance-retries 3
+    "reset": ({}, ["could not reach", "gave up after 4 attempts"]),
+    "slow": ({}, ["no answer", "within the timeout"]),
+    "html": ({}, ["the server answered text/html (HTTP 200)"]),
+}
+
+
+def test_a_failing_provider_shows_errors_everywhere_and_the_key_nowhere(tmp_path: Path) -> None:
+    """The canary for faults: a key that looks real, probes that all end in ``error`` (429 storm, reset, timeout,
+    HTML page that echoes the credentials), pytest's own long tracebacks and DEBUG logs asked for; then the terminal
+    output, JUnit XML, results, report, cassettes and logs are searched for the key. A fifth run is retried into
+    passes and records cassettes, so cassettes are searched too."""
+    (tmp_path / "none").mkdir()
+    env = {**_env(), "OPENAI_API_KEY": CANARY, "COLUMNS": "250"}  # wide enough for the summary's messages
+    runs = {**CANARY_FAULTS, "429-then-ok": ({"times": 1}, [])}
+    with contextlib.ExitStack() as stack:
+        procs = {}
+        for name, (options, _) in runs.items():
+            fault = "429-storm" if name == "429-then-ok" else name
+            server = stack.enter_context(ChaosServer("openai", fault, delay=2.0, **options))
+            folder = tmp_path / name
+            command = [
+                sys.executable, "-m", "pytest", "tests/test_conformance.py", "-m", "conformance", "--live",
+                "--provider", "openai", "--base-url", f"openai={server.base_url}", "-p", "no:cacheprovider", "-q",
+                "-k", "response.id or stream.done", f"--imported={tmp_path / 'none'}", "--conformance-timeout", "0.5",
+                "--conformance-retry-cap", "0.02", "--tb=long", "--showlocals", "-rfE",
+                f"--conformance-json={folder / 'results.json'}", f"--junitxml={folder / 'junit.xml'}",
+                "-o", "junit_logging=all", f"--log-file={folder / 'run.log'}", "--log-file-level=DEBUG",
+                "--log-level=DEBUG", "--record-mode", "all", f"--cassette-dir={folder / 'cassettes'}",
+            ]  # fmt: skip
+            procs[name] = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+        outputs = {name: proc.communicate(timeout=240) for name, proc in procs.items()}
+    report = [sys.executable, "-m", "conformance", "report", *(str(tmp_path / n / "results.json") for n in runs)]
+    rendered = subprocess.run([*report, "-o", str(tmp_path / "reports")], capture_output=True, text=True, timeout=120)
+    assert rendered.returncode == 0, rendered.stderr
+
+    for name, (_, words) in CANARY_FAULTS.items():
+        stdout = outputs[name][0]
+        assert procs[name].returncode == 1, stdout[-3000:]
+        summary = stdout.strip().splitlines()[-1]
+        assert re.search(r"\d+ errors? in ", summary), summary
+        assert "failed" not in summary, summary
+        for internal in ("Traceback", "tenacity", "exchange.py", "conformance_session = "):
+            assert internal not in stdout, stdout[-3000:]
+        assert "ERROR tests/test_conformance.py::test_claim[openai.response.id] - error: " in stdout
+        cases = ElementTree.parse(tmp_path / name / "junit.xml").getroot().iter("testcase")
+        verdicts = {case.get("name"): [child.tag for child in case] for case in cases}
+        assert verdicts
+        assert all("error" in tags for tags in verdicts.values()), verdicts
+        assert not any("failure" in tags for tags in verdicts.values()), verdicts
+        records = json.loads((tmp_path / name / "results.json").read_text())["results"]
+        assert len(records) == 3
+        assert {r["outcome"] for r in records} == {"error"}
+        for record in records:
+            assert all(word in record["message"] for word in words), record["message"]
+            history = [a for call in record["observed"]["calls"] for a in call["history"]]
+            assert len(history) == (1 if name in ("slow", "html") else 4), record["observed"]
+    passed = json.loads((tmp_path / "429-then-ok" / "results.json").read_text())["results"]
+    assert procs["429-then-ok"].returncode == 0
+    assert {r["outcome"] for r in passed} == {"pass"}
+    assert list((tmp_path / "429-then-ok" / "cassettes").rglob("*.yaml"))
+
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {"junit.xml", "run.log", "results.json", "index.html", "summary.md"} <= {p.name for p in written}
+    assert [p for p in written if CANARY in p.read_text(errors="replace")] == []
+    shown = "".join(out + err for out, err in outputs.values()) + rendered.stdout + rendered.stderr
+    assert CANARY not in shown
+    assert "Bearer ***" in (tmp_path / "html" / "results.json").read_text()  # the echoed key, masked
+
+
+def test_a_check_that_crashes_on_imported_recordings_is_one_error_per_finding(tmp_path: Path) -> None:
+    """A check raising while recordings are audited (at collection) used to stop the module from being collected
+    (exit 4); each finding it judges is now an error naming the bug, and every other case still runs."""
+    (tmp_path / "breakcheck.py").write_text(
+        "from conformance.checks.registry import CHECKS\n\n"
+        "def crash(claim, obs):\n"
+        "    raise RuntimeError('a check crashed for the test')\n\n"
+        "CHECKS['usage_field'] = crash\n"
+    )
+    out = tmp_path / "out.json"
+    env = {**_env(), "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    command = [
+        sys.executable, "-m", "pytest", "tests/test_conformance.py", "-m", "conformance", "-k", "imported",
+        "-p", "breakcheck", "-p", "no:cacheprovider", "-q", f"--imported={ROOT / 'cassettes' / 'imported' / 'openai'}",
+        f"--conformance-json={out}", f"--junitxml={tmp_path / 'junit.xml'}",
+    ]  # fmt: skip
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    records = json.loads(out.read_text())["results"]
+    errors = [r for r in records if r["outcome"] == "error"]
+    assert errors, proc.stdout[-3000:]
+    assert all(r["message"].startswith("harness bug: RuntimeError: a check crashed for the test (") for r in errors)
+    assert all("breakcheck.py:4)" in r["message"] for r in errors)
+    assert {"pass", "error"} <= {r["outcome"] for r in records}
+    assert "error" in proc.stdout.strip().splitlines()[-1]
+    assert "Traceback" not in proc.stdout
