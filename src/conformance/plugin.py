@@ -289,6 +289,7 @@ class Reporter:
         if self.previous_sigterm is not None:
             signal.signal(signal.SIGTERM, self.previous_sigterm)
 
+    @pytest.hookimpl(tryfirst=True)  # before the fixtures' setup, where a case's probe runs (and may raise)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "conformance_case" in callspec.params:

@@ -288,17 +288,19 @@ class Session:
         self._save(case, ctx)
         return self.judge(nodeid, case, obs, start)
 
-    def _probe_failed(self, nodeid: str, case: Case, ctx: ProbeContext, start: float, exc: Exception) -> NoReturn:
+    def _probe_failed(self, nodeid: str, case: Case, ctx: ProbeContext, start: float, exc: Exception) -> Judgement:
         """A probe that could not get a usable answer: ``error``, with every attempt it made. In pure replay no
         network is involved, so the cassette is what is wrong, and the message says which one and how to re-record
-        it. Any other exception out of a probe is a harness bug, also ``error``, never the provider's ``fail``."""
+        it (a probe that sent what its cassette does not hold fails as out of date). Any other exception out of a
+        probe is a harness bug, also ``error``, never the provider's ``fail``."""
         obs = failed_observation(ctx.recorder.attempts, exc)
         error: CaseError = exc if isinstance(exc, ProbeError) else HarnessBug(exc)
         if isinstance(exc, ProbeError):
             try:
                 self._check_cassette(case, None)
-            except ConformanceFailure as stale:  # a replayed request the cassette does not hold
-                raise CaseError(str(stale)) from None
+            except ConformanceFailure as stale:
+                self.observations[nodeid] = (case, obs, (time.perf_counter() - start) * 1000, None)
+                return Judgement(failure=str(stale))
             replayer = self.replayers.get(case.id)
             if replayer is not None and replayer.live is None:
                 self._unusable(nodeid, case, CassetteError(f"{self.cassette(case)}: {exc}; {self.hint(case)}"), obs)
@@ -332,7 +334,7 @@ class Session:
             try:
                 obs = case.variant.probe(ctx, case.claim)
             except Exception as exc:
-                self._probe_failed(nodeid, case, ctx, start, exc)
+                return self._probe_failed(nodeid, case, ctx, start, exc)
             finally:
                 ctx.recorder.close()
             return self._finish(nodeid, case, ctx, obs, start)
@@ -347,7 +349,7 @@ class Session:
             try:
                 obs = await case.variant.async_probe(ctx, case.claim)
             except Exception as exc:
-                self._probe_failed(nodeid, case, ctx, start, exc)
+                return self._probe_failed(nodeid, case, ctx, start, exc)
             finally:
                 await ctx.recorder.aclose()
             return self._finish(nodeid, case, ctx, obs, start)
