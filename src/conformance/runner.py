@@ -430,22 +430,24 @@ def failed_observation(attempts: list[Attempt], exc: BaseException) -> Observati
 
 
 def observed(obs: Observation | None, secrets: Secrets = ()) -> dict[str, Any]:
-    """A short, secret-free summary of what was sent and what came back, per call: its last attempt in full, and
-    every attempt (retries included) in ``history``: the wait before it, status, headers, start of the body."""
+    """A short, secret-free summary of what was sent and what came back, per call: its last attempt in full and,
+    when it was retried, every attempt in ``history``: the wait before it, status, headers, start of the body."""
     if obs is None:
         return {}
     secrets = revealed(secrets)
     calls = []
     for call in obs.calls:
         response = call.response
-        summary = {
+        summary: dict[str, Any] = {
             "label": call.label,
             "status": response.status if response else None,
             "attempts": len(call.attempts),
             "sdk_error": f"{type(call.error).__name__}" if call.error else None,
         }
         summary |= attempt_summary(call.attempts[-1], secrets) if call.attempts else {}
-        calls.append(summary | {"history": attempt_history(call.attempts, secrets)})
+        if len(call.attempts) > 1:  # retried: every attempt, not only the last
+            summary["history"] = attempt_history(call.attempts, secrets)
+        calls.append(summary)
     return {"calls": calls}
 
 
