@@ -7,24 +7,30 @@ its waits are bounded and end when it stops. Timeouts and retry caps are tiny so
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx2
 import jsonschema
 import pytest
 
 from conformance.budget import tokens_of
+from conformance.checks.registry import CHECKS
 from conformance.exchange import RecordedResponse, Recorder
 from conformance.journal import ResultsWriter, part_path, read_part
 from conformance.options import Settings
-from conformance.probes.base import ProbeError
+from conformance.outcomes import CaseError, HarnessBug
+from conformance.probes.base import ProbeContext, ProbeError
 from conformance.resilience import RetryPolicy, retry_after
 from conformance.results import Record, Run, results_schema
 from conformance.runner import Case, Session, cases_for
@@ -37,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SPECS = {spec.provider.id: spec for spec in load_specs(()).specs}
 TIMEOUT = 0.4
 RETRIES = 2
+CANARY = "sk-ant-api03-canary-9d81c0a2f4b6e3d7-fake"
 
 
 def session_for(flavor: str, url: str, **traffic: Any) -> Session:
@@ -69,8 +76,8 @@ def run(session: Session, case: Case) -> tuple[str, str]:
             asyncio.run(session.run_async(case.id, case))
         else:
             session.run_sync(case.id, case)
-    except ProbeError as exc:
-        outcome, message = "fail", str(exc)  # what pytest reports; the record must say "error"
+    except CaseError as exc:
+        outcome, message = "error", str(exc)  # pytest's ERROR (raised in the case's setup)
     except AssertionError as exc:
         outcome, message = "fail", str(exc)
     except pytest.skip.Exception as exc:
@@ -93,6 +100,8 @@ FAULTS = [
     ("cut", {}, "stream.done", "error", ["broke off", "bytes", "data: {"], 1),
     ("stall", {}, "stream.done", "error", [f"stalled (no bytes for {TIMEOUT:g} s)", "bytes", "data: {"], 1),
     ("malformed", {}, "response.id", "error", ["malformed JSON", '{"id": "chatcmpl-1"'], 1),
+    ("html", {}, "response.id", "error", ["the server answered text/html (HTTP 200)", "you have been blocked"], 1),
+    ("html", {}, "stream.done", "error", ["the server answered text/html (HTTP 200)", "you have been blocked"], 1),
     ("reset", {}, "response.id", "error", ["could not reach", "gave up after 3 attempts"], 3),
     ("huge", {}, "response.id", "pass", [], 1),
 ]
@@ -129,6 +138,88 @@ def test_every_attempt_is_kept_in_the_exchange() -> None:
     record = session.run.records[-1]
     assert record.observed["calls"][0]["attempts"] == 3
     assert record.observed["calls"][0]["status"] == 200
+
+
+def test_an_error_keeps_every_attempt_and_reports_them_in_one_paragraph() -> None:
+    with ChaosServer("openai", "429-storm") as server:
+        session = session_for("openai", server.base_url)
+        (case,) = [c for c in cases("openai", "response.id") if not c.is_async]
+        with pytest.raises(ProbeError) as caught:
+            session.run_sync(case.id, case)
+        session.record(case.id, case, "error", "")
+    record = session.run.records[-1]
+    assert record.outcome == "error"
+    (call,) = record.observed["calls"]
+    assert call["attempts"] == 3
+    assert [a["status"] for a in call["history"]] == [429, 429, 429]
+    assert [a["waited_s"] for a in call["history"]] == [0.0, 0.01, 0.01]  # retry-after 0.01 s, under the cap
+    assert all(a["response_headers"]["retry-after"] == "0.01" for a in call["history"])
+    assert all("Rate limited." in a["response_body"] for a in call["history"])
+    assert record.evidence["kind"] == "live"
+    report = caught.value.report(session.secrets())
+    lines = report.splitlines()
+    assert lines[0].startswith("error: basic: no usable answer from http://127.0.0.1:")
+    assert "gave up after 3 attempts: HTTP 429, retry-after 0.01 s" in lines[0]
+    assert lines[1].startswith("  attempts (3): #1 HTTP 429 application/json (")
+    assert "#2 after 0.01 s wait, HTTP 429" in lines[1]
+    assert lines[2].startswith('  came back: \'{"error": {"message": "Rate limited."')
+    assert len(lines) == 3
+    assert "Traceback" not in report
+
+
+def _crashing(case: Case, where: str) -> Case:
+    """``case`` with its probe (or its check) replaced by one that raises a KeyError, as a bug of ours would."""
+    assert case.variant is not None
+
+    def probe(ctx: Any, claim: Any) -> Any:
+        return {}["no such key"]
+
+    async def async_probe(ctx: Any, claim: Any) -> Any:
+        return {}["no such key"]
+
+    if where == "check":
+        variant = dataclasses.replace(case.variant, check="crashes-for-the-test")
+    elif case.is_async:
+        variant = dataclasses.replace(case.variant, async_probe=async_probe)
+    else:
+        variant = dataclasses.replace(case.variant, probe=probe)
+    return dataclasses.replace(case, variant=variant)
+
+
+@pytest.mark.parametrize("where", ["probe", "check"])
+def test_a_crash_of_ours_is_an_error_with_harness_bug_never_a_failure(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(CHECKS, "crashes-for-the-test", lambda claim, obs: {}["no such key"])
+    with FakeServer("openai") as server:
+        session = session_for("openai", server.base_url)
+        chosen = [_crashing(c, where) for c in cases("openai", "response.id") + cases("openai", "stream.done")]
+        assert {c.is_async for c in chosen} == {False, True}
+        results = [run(session, case) for case in chosen]
+    for outcome, message in results:
+        assert outcome == "error"
+        assert message.startswith("harness bug: KeyError: 'no such key' (")
+        assert "test_faults.py:" in message  # where it was raised: the crashing probe or check
+    record = session.run.records[-1]
+    if where == "check":  # the probe got its answer: it is kept beside the error
+        assert record.observed["calls"][0]["status"] == 200
+
+
+def test_a_crash_report_shows_where_but_no_argument_values() -> None:
+    def deep(ctx: ProbeContext) -> None:
+        raise RuntimeError("boom")
+
+    ctx = ProbeContext(SPECS["openai"].provider, "http://127.0.0.1:9/v1/", CANARY, "m", 1.0, Recorder())
+    try:
+        deep(ctx)
+    except RuntimeError as exc:
+        bug = HarnessBug(exc)
+    report = bug.report((CANARY,))
+    assert str(bug).startswith("harness bug: RuntimeError: boom (")
+    assert 'raise RuntimeError("boom")' in report
+    assert CANARY not in report
+    assert CANARY not in repr(ctx)
+    assert ctx.api_key.reveal() == CANARY
 
 
 def test_a_body_over_the_limit_stops_being_read() -> None:
@@ -374,3 +465,108 @@ def test_a_run_cut_short_leaves_a_valid_file_marked_incomplete(tmp_path: Path) -
     jsonschema.validate(document, results_schema())
     assert document["run"]["incomplete"] is True
     assert "fail" in {r["outcome"] for r in document["results"]}
+
+
+# --- a live run against a provider that fails: errors, never failures, and the key nowhere --------------------------
+
+CANARY_FAULTS = {
+    # fault: (server options, words every error's message holds)
+    "429-storm": ({}, ["gave up after 4 attempts", "HTTP 429"]),  # the default --conformance-retries 3
+    "reset": ({}, ["could not reach", "gave up after 4 attempts"]),
+    "slow": ({}, ["no answer", "within the timeout"]),
+    "html": ({}, ["the server answered text/html (HTTP 200)"]),
+}
+
+
+def test_a_failing_provider_shows_errors_everywhere_and_the_key_nowhere(tmp_path: Path) -> None:
+    """The canary for faults: a key that looks real, probes that all end in ``error`` (429 storm, reset, timeout,
+    HTML page that echoes the credentials), pytest's own long tracebacks and DEBUG logs asked for; then the terminal
+    output, JUnit XML, results, report, cassettes and logs are searched for the key. A fifth run is retried into
+    passes and records cassettes, so cassettes are searched too."""
+    (tmp_path / "none").mkdir()
+    env = {**_env(), "OPENAI_API_KEY": CANARY, "COLUMNS": "250"}  # wide enough for the summary's messages
+    runs = {**CANARY_FAULTS, "429-then-ok": ({"times": 1}, [])}
+    with contextlib.ExitStack() as stack:
+        procs = {}
+        for name, (options, _) in runs.items():
+            fault = "429-storm" if name == "429-then-ok" else name
+            server = stack.enter_context(ChaosServer("openai", fault, delay=2.0, **options))
+            folder = tmp_path / name
+            command = [
+                sys.executable, "-m", "pytest", "tests/test_conformance.py", "-m", "conformance", "--live",
+                "--provider", "openai", "--base-url", f"openai={server.base_url}", "-p", "no:cacheprovider", "-q",
+                "-k", "response.id or stream.done", f"--imported={tmp_path / 'none'}", "--conformance-timeout", "0.5",
+                "--conformance-retry-cap", "0.02", "--tb=long", "--showlocals", "-rfE",
+                f"--conformance-json={folder / 'results.json'}", f"--junitxml={folder / 'junit.xml'}",
+                "-o", "junit_logging=all", f"--log-file={folder / 'run.log'}", "--log-file-level=DEBUG",
+                "--log-level=DEBUG", "--record-mode", "all", f"--cassette-dir={folder / 'cassettes'}",
+            ]  # fmt: skip
+            procs[name] = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+        outputs = {name: proc.communicate(timeout=240) for name, proc in procs.items()}
+    report = [sys.executable, "-m", "conformance", "report", *(str(tmp_path / n / "results.json") for n in runs)]
+    rendered = subprocess.run([*report, "-o", str(tmp_path / "reports")], capture_output=True, text=True, timeout=120)
+    assert rendered.returncode == 0, rendered.stderr
+
+    for name, (_, words) in CANARY_FAULTS.items():
+        stdout = outputs[name][0]
+        assert procs[name].returncode == 1, stdout[-3000:]
+        summary = stdout.strip().splitlines()[-1]
+        assert re.search(r"\d+ errors? in ", summary), summary
+        assert "failed" not in summary, summary
+        for internal in ("Traceback", "tenacity", "exchange.py", "conformance_session = "):
+            assert internal not in stdout, stdout[-3000:]
+        assert "ERROR tests/test_conformance.py::test_claim[openai.response.id] - error: " in stdout
+        cases = ElementTree.parse(tmp_path / name / "junit.xml").getroot().iter("testcase")
+        verdicts = {case.get("name"): [child.tag for child in case] for case in cases}
+        assert verdicts
+        assert all("error" in tags for tags in verdicts.values()), verdicts
+        assert not any("failure" in tags for tags in verdicts.values()), verdicts
+        records = json.loads((tmp_path / name / "results.json").read_text())["results"]
+        assert len(records) == 3
+        assert {r["outcome"] for r in records} == {"error"}
+        for record in records:
+            assert all(word in record["message"] for word in words), record["message"]
+            (call,) = record["observed"]["calls"]
+            assert call["attempts"] == (1 if name in ("slow", "html") else 4), call
+            assert len(call.get("history", [call])) == call["attempts"], call
+    passed = json.loads((tmp_path / "429-then-ok" / "results.json").read_text())["results"]
+    assert procs["429-then-ok"].returncode == 0
+    assert {r["outcome"] for r in passed} == {"pass"}
+    assert list((tmp_path / "429-then-ok" / "cassettes").rglob("*.yaml"))
+
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert {"junit.xml", "run.log", "results.json", "index.html", "summary.md"} <= {p.name for p in written}
+    assert [p for p in written if CANARY in p.read_text(errors="replace")] == []
+    shown = "".join(out + err for out, err in outputs.values()) + rendered.stdout + rendered.stderr
+    assert CANARY not in shown
+    assert "Bearer ***" in (tmp_path / "html" / "results.json").read_text()  # the echoed key, masked
+
+
+def test_a_check_that_crashes_on_imported_recordings_is_one_error_per_finding(tmp_path: Path) -> None:
+    """A check raising while recordings are audited (at collection) used to stop the module from being collected
+    (exit 4); each finding it judges is now an error naming the bug, and every other case still runs."""
+    (tmp_path / "breakcheck.py").write_text(
+        "from conformance.checks.registry import CHECKS\n\n"
+        "def crash(claim, obs):\n"
+        "    raise RuntimeError('a check crashed for the test')\n\n"
+        "CHECKS['usage_field'] = crash\n"
+    )
+    out = tmp_path / "out.json"
+    env = {**_env(), "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    command = [
+        sys.executable, "-m", "pytest", "tests/test_conformance.py", "-m", "conformance", "-k", "imported",
+        "-p", "breakcheck", "-p", "no:cacheprovider", "-q", f"--imported={ROOT / 'cassettes' / 'imported' / 'openai'}",
+        f"--conformance-json={out}", f"--junitxml={tmp_path / 'junit.xml'}",
+    ]  # fmt: skip
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    records = json.loads(out.read_text())["results"]
+    errors = [r for r in records if r["outcome"] == "error"]
+    assert errors, proc.stdout[-3000:]
+    assert all(r["message"].startswith("harness bug: RuntimeError: a check crashed for the test (") for r in errors)
+    assert all("breakcheck.py:4)" in r["message"] for r in errors)
+    assert {"pass", "error"} <= {r["outcome"] for r in records}
+    assert "error" in proc.stdout.strip().splitlines()[-1]
+    assert "Traceback" not in proc.stdout

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.bounded import clip
 from conformance.exchange import attempt_summary
+from conformance.outcomes import HarnessBug
 from conformance.passive import Verdict, judge
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
 from conformance.results import Record
@@ -215,7 +216,7 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
                 findings = [
                     Finding(_bearing_on(claim, evidence), spec, recording, interaction, verdict, source)
                     for claim in spec.claims
-                    if (verdict := judge(claim, spec.provider.sdk, interaction.attempt, repository)) is not None
+                    if (verdict := _judged(claim, spec, interaction, repository)) is not None
                 ]
                 replayed = _replay(interaction, api, spec.provider.sdk.value) if sdk_replay else None
             except Exception as exc:  # a bug of ours on one exchange must not cost the others
@@ -239,6 +240,15 @@ def _replay(interaction: Interaction, api: str, sdk: str) -> ReplayResult | None
     return replay(interaction, api, sdk)
 
 
+def _judged(claim: Claim, spec: Spec, interaction: Interaction, repository: str | None) -> Verdict | None:
+    """The claim's verdict on one exchange; a check (or planner) that crashes is that finding's ``error`` with
+    ``harness bug: …`` and where, and the audit goes on with the other claims and exchanges."""
+    try:
+        return judge(claim, spec.provider.sdk, interaction.attempt, repository)
+    except Exception as exc:
+        return Verdict("error", "harness", HarnessBug(exc).args[0])
+
+
 def _unreadable_warning(recording: Recording, unreadable: list[Interaction]) -> str:
     """One warning per file for its exchanges whose recorded answer cannot be read (they are not audited)."""
     first = unreadable[0]
@@ -259,6 +269,8 @@ def outcome_of(finding: Finding | Replayed) -> tuple[str, str]:
 
         return judged(finding.result)
     verdict = finding.verdict
+    if verdict.outcome == "error":
+        return "error", verdict.message
     if verdict.outcome == "unknown":
         return "skip", f"unknown from this recording: {verdict.message}"
     if finding.claim.status is Status.UNDOCUMENTED:

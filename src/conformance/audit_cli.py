@@ -11,7 +11,7 @@ from conformance.outputs import same_as_stdout
 from conformance.results import Run, now
 from conformance.spec.model import Spec
 
-OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip")
+OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip", "error")
 
 
 def _cells(counter: Counter[str], order: tuple[str, ...], rename: dict[str, str] | None = None) -> str:
@@ -104,6 +104,10 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
     console = sys.stderr if json_out is not None and same_as_stdout(json_out) else sys.stdout  # keep stdout JSON
     print(summary(result), file=console)
     judged: list[Finding | Replayed] = [*result.findings, *result.replays]
+    bugs = sorted({message for outcome, message in map(outcome_of, judged) if outcome == "error"})
+    for bug in bugs:  # a check that crashed: its findings are errors, every other finding is still judged
+        print(f"error: {bug}", file=sys.stderr)
+    print(summary(result))
     if json_out is not None:
         run = Run(mode="imported", started=started)
         run.records = [record_of(item, *outcome_of(item)) for item in judged]
@@ -111,5 +115,5 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
         sys.stdout.flush()
         run.write(json_out)
         print(f"\nwrote {json_out}", file=console)
-    failed = [item for item in judged if outcome_of(item)[0] == "fail"]
+    failed = [item for item in judged if outcome_of(item)[0] in ("fail", "error")]
     return 1 if strict and failed else 0

@@ -10,36 +10,37 @@ from __future__ import annotations
 import pytest
 
 from conformance.audit import Finding, Replayed, outcome_of
-from conformance.runner import Case, Session
+from conformance.checks.registry import ConformanceFailure
+from conformance.runner import Judgement
 from conformance.spec.model import Status
 
 
-def test_claim(conformance_case: Case, conformance_session: Session, request: pytest.FixtureRequest) -> None:
-    """One claim, probed through its SDK (sync or streaming)."""
-    conformance_session.run_sync(request.node.nodeid, conformance_case)
+def test_claim(conformance_judgement: Judgement) -> None:
+    """One claim, probed through its SDK (sync or streaming); the probe runs in the fixture's setup, so a
+    provider that gives no usable answer is this case's ERROR, and only a judgement on the claim can FAIL."""
+    conformance_judgement.settle()
 
 
 @pytest.mark.asyncio
-async def test_claim_async(
-    conformance_case: Case, conformance_session: Session, request: pytest.FixtureRequest
-) -> None:
+async def test_claim_async(conformance_judgement_async: Judgement) -> None:
     """One claim, probed through the SDK's async client."""
-    await conformance_session.run_async(request.node.nodeid, conformance_case)
+    conformance_judgement_async.settle()
 
 
-def test_imported(conformance_finding: Finding | Replayed) -> None:
+def test_imported(conformance_imported: Finding | Replayed) -> None:
     """One claim judged on one exchange recorded by someone else (evidence: imported); or that exchange re-issued
     through its API's official SDK and answered from the recording (``<api>.sdk-replay`` cases)."""
-    outcome, message = outcome_of(conformance_finding)
-    where = conformance_finding.describe()
+    finding = conformance_imported
+    outcome, message = outcome_of(finding)
+    where = finding.describe()
     if outcome == "skip":
         pytest.skip(f"{message} [{where}]")
-    if isinstance(conformance_finding, Replayed):
+    if isinstance(finding, Replayed):
         if outcome == "fail":
-            raise AssertionError(f"{message}\n  evidence: imported recording {where}")
+            raise ConformanceFailure(f"{message}\n  evidence: imported recording {where}")
         return
-    claim = conformance_finding.claim
-    if conformance_finding.verdict.outcome == "fail" and claim.status is not Status.UNDOCUMENTED:
-        raise AssertionError(
+    claim = finding.claim
+    if finding.verdict.outcome == "fail" and claim.status is not Status.UNDOCUMENTED:
+        raise ConformanceFailure(
             f'{message}\n  evidence: imported recording {where}\n  doc: {claim.doc.url}\n  quote: "{claim.doc.quote}"'
         )

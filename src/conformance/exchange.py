@@ -29,11 +29,11 @@ from conformance.resilience import (
     RetryPolicy,
     exhausted,
 )
+from conformance.secret import MASK, Secrets, revealed
 
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie", "set-cookie"})
 PRIVATE_RESPONSE_HEADERS = frozenset({"anthropic-organization-id", "openai-organization"})
 """Not secrets, but who the caller is: a results file or report is shared, so these are masked there too."""
-MASK = "***"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +121,14 @@ class RecordedResponse:
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """One HTTP request and what came back (a response, or a transport error)."""
+    """One HTTP request and what came back (a response, or a transport error); ``waited_s`` is how long the retry
+    loop slept before sending it (0 for a first attempt)."""
 
     request: RecordedRequest
     response: RecordedResponse | None
     error: str | None
     elapsed_ms: float
+    waited_s: float = 0.0
 
 
 def _headers(headers: httpx2.Headers) -> dict[str, str]:
@@ -235,13 +237,15 @@ class Recorder:
         error: str | None,
         start: float,
         content: bytes | None = None,
+        waited: float = 0.0,
     ) -> Attempt:
         recorded = None
         if response is not None:
             body = response.content if content is None else content
             text = body.decode("utf-8", errors="replace")
             recorded = RecordedResponse(response.status_code, _headers(response.headers), text)
-        attempt = Attempt(_record_request(request), recorded, error, (time.perf_counter() - start) * 1000)
+        elapsed = (time.perf_counter() - start) * 1000
+        attempt = Attempt(_record_request(request), recorded, error, elapsed, round(waited, 3))
         self.attempts.append(attempt)
         if self.gate is not None:
             self.gate.answered(attempt)
@@ -282,18 +286,22 @@ class Recorder:
             await response.aclose()
         return b"".join(chunks)
 
-    def outcome(self, request: httpx2.Request, response: httpx2.Response, content: bytes, start: float) -> None:
+    def outcome(
+        self, request: httpx2.Request, response: httpx2.Response, content: bytes, start: float, waited: float
+    ) -> None:
         """Record an answer; a 429 / 503 / 529 raises RetryableStatus so the retry loop tries again."""
-        self.add(request, response, None, start, content)
+        self.add(request, response, None, start, content, waited)
         if self.policy is not None and response.status_code in RETRY_STATUSES:
             raise RetryableStatus(response.status_code, response.headers)
 
-    def failure(self, request: httpx2.Request, exc: httpx2.HTTPError, start: float, status: int | None) -> None:
+    def failure(
+        self, request: httpx2.Request, exc: httpx2.HTTPError, start: float, status: int | None, waited: float
+    ) -> None:
         received = exc.received if isinstance(exc, ResponseBroken) else None
         response = None
         if status is not None and received is not None:
             response = httpx2.Response(status, request=request)
-        self.add(request, response, f"{type(exc).__name__}: {exc}", start, received)
+        self.add(request, response, f"{type(exc).__name__}: {exc}", start, received, waited)
 
     def retrying(self) -> Retrying:
         return (self.policy or NO_RETRY).retrying()
@@ -307,7 +315,7 @@ class _RecordingTransport(httpx2.BaseTransport):
         self.recorder = recorder
         self.inner = inner
 
-    def _once(self, request: httpx2.Request, number: int) -> httpx2.Response:
+    def _once(self, request: httpx2.Request, number: int, waited: float = 0.0) -> httpx2.Response:
         recorder = self.recorder
         if recorder.gate is not None:
             recorder.gate.admit(number)
@@ -320,9 +328,9 @@ class _RecordingTransport(httpx2.BaseTransport):
                 status = response.status_code
                 content = recorder.read(response, request)
             except httpx2.HTTPError as exc:
-                recorder.failure(request, exc, start, status)
+                recorder.failure(request, exc, start, status, waited)
                 raise
-        recorder.outcome(request, response, content, start)
+        recorder.outcome(request, response, content, start, waited)
         return _rebuilt(response, content, request)
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -330,11 +338,13 @@ class _RecordingTransport(httpx2.BaseTransport):
         number = 0
         if self.recorder.policy is None:
             return self._once(request, 1)
+        slept = 0.0
         try:
             for attempt in self.recorder.retrying():
                 with attempt:
-                    number = attempt.retry_state.attempt_number
-                    return self._once(request, number)
+                    state = attempt.retry_state
+                    number, waited, slept = state.attempt_number, state.idle_for - slept, state.idle_for
+                    return self._once(request, number, waited)
         except (RetryableStatus, httpx2.HTTPError) as exc:
             final = exhausted(exc, number)
             if final is exc:
@@ -351,7 +361,7 @@ class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         self.recorder = recorder
         self.inner = inner
 
-    async def _once(self, request: httpx2.Request, number: int) -> httpx2.Response:
+    async def _once(self, request: httpx2.Request, number: int, waited: float = 0.0) -> httpx2.Response:
         recorder = self.recorder
         if recorder.gate is not None:
             recorder.gate.admit(number)
@@ -364,9 +374,9 @@ class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
                 status = response.status_code
                 content = await recorder.aread(response, request)
             except httpx2.HTTPError as exc:
-                recorder.failure(request, exc, start, status)
+                recorder.failure(request, exc, start, status, waited)
                 raise
-        recorder.outcome(request, response, content, start)
+        recorder.outcome(request, response, content, start, waited)
         return _rebuilt(response, content, request)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -374,11 +384,13 @@ class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         number = 0
         if self.recorder.policy is None:
             return await self._once(request, 1)
+        slept = 0.0
         try:
             async for attempt in self.recorder.async_retrying():
                 with attempt:
-                    number = attempt.retry_state.attempt_number
-                    return await self._once(request, number)
+                    state = attempt.retry_state
+                    number, waited, slept = state.attempt_number, state.idle_for - slept, state.idle_for
+                    return await self._once(request, number, waited)
         except (RetryableStatus, httpx2.HTTPError) as exc:
             final = exhausted(exc, number)
             if final is exc:
@@ -396,23 +408,24 @@ header value: replacing every ``x`` in a body would make the output unreadable a
 
 
 def _contains_secret(value: str, secrets: tuple[str, ...]) -> bool:
-    return any(s and (s == value or (len(s) >= MIN_SECRET_LENGTH and s in value)) for s in secrets)
+    return any(s == value or (len(s) >= MIN_SECRET_LENGTH and s in value) for s in secrets)
 
 
-def mask_headers(headers: dict[str, str], secrets: tuple[str, ...] = ()) -> dict[str, str]:
+def mask_headers(headers: dict[str, str], secrets: Secrets = ()) -> dict[str, str]:
     """Headers safe to print: secret-bearing ones and any value containing a known key are masked."""
+    plain = revealed(secrets)
     masked: dict[str, str] = {}
     for key, value in headers.items():
-        if key.lower() in SECRET_HEADERS or _contains_secret(value, secrets):
+        if key.lower() in SECRET_HEADERS or _contains_secret(value, plain):
             masked[key] = MASK
         else:
             masked[key] = value
     return masked
 
 
-def mask_text(text: str, secrets: tuple[str, ...]) -> str:
+def mask_text(text: str, secrets: Secrets) -> str:
     """``text`` with every known key (of at least MIN_SECRET_LENGTH characters) replaced."""
-    for secret in secrets:
+    for secret in revealed(secrets):
         if len(secret) >= MIN_SECRET_LENGTH:
             text = text.replace(secret, MASK)
     return text
@@ -426,18 +439,45 @@ OBSERVED_BODY_CHARS = 600
 """How much of a request or response body a results record keeps (the cassette keeps all of it)."""
 
 
-def attempt_summary(attempt: Attempt, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+def attempt_summary(attempt: Attempt, secrets: Secrets = ()) -> dict[str, Any]:
     """What a results record keeps of one exchange: the request line and body, the response's headers and body;
     secrets masked before trimming, so no cut can leave part of a key behind."""
-    request, response = attempt.request, attempt.response
-    sent = mask_text(f"{request.method} {request.path}\n{request.body}".rstrip(), secrets)
+    plain = revealed(secrets)
+    request = attempt.request
+    sent = mask_text(f"{request.method} {request.path}\n{request.body}".rstrip(), plain)
     summary: dict[str, Any] = {"request": trim(sent, OBSERVED_BODY_CHARS)}
+    return summary | _answer(attempt, plain, OBSERVED_BODY_CHARS)
+
+
+def _answer(attempt: Attempt, plain: tuple[str, ...], limit: int) -> dict[str, Any]:
+    response = attempt.response
     if response is not None:
-        headers = mask_headers(response.headers, secrets)
-        summary["response_headers"] = {
-            k: MASK if k.lower() in PRIVATE_RESPONSE_HEADERS else v for k, v in sorted(headers.items())
+        headers = mask_headers(response.headers, plain)
+        return {
+            "response_headers": {
+                k: MASK if k.lower() in PRIVATE_RESPONSE_HEADERS else v for k, v in sorted(headers.items())
+            },
+            "response_body": trim(mask_text(response.body, plain), limit),
         }
-        summary["response_body"] = trim(mask_text(response.body, secrets), OBSERVED_BODY_CHARS)
-    elif attempt.error:
-        summary["transport_error"] = trim(mask_text(attempt.error, secrets), OBSERVED_BODY_CHARS)
-    return summary
+    if attempt.error:
+        return {"transport_error": trim(mask_text(attempt.error, plain), limit)}
+    return {}
+
+
+HISTORY_BODY_CHARS = 300
+"""How much of each attempt's answer the attempt history keeps (the last attempt is kept longer beside it)."""
+
+
+def attempt_history(attempts: list[Attempt], secrets: Secrets = ()) -> list[dict[str, Any]]:
+    """Every attempt of a call, retries included, for a results record: the wait before it, its status (or
+    transport error), the answer's headers and the start of its body; secrets masked."""
+    plain = revealed(secrets)
+    return [
+        {
+            "status": a.response.status if a.response is not None else None,
+            "waited_s": a.waited_s,
+            "elapsed_ms": round(a.elapsed_ms, 2),
+        }
+        | _answer(a, plain, HISTORY_BODY_CHARS)
+        for a in attempts
+    ]

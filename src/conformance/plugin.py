@@ -16,9 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import pytest_asyncio
 
-from conformance.audit import Audit, Finding, Replayed, audit, record_of
+from conformance.audit import Audit, Finding, Replayed, audit, outcome_of, record_of
+from conformance.checks.registry import ConformanceFailure
 from conformance.config import ConfigError, load_tool_config
+from conformance.exchange import mask_text
 from conformance.journal import Journal, ResultsWriter, clear_parts, part_path
 from conformance.options import (
     SHORT,
@@ -30,9 +33,11 @@ from conformance.options import (
     misread_path_options,
     resolve_settings,
 )
+from conformance.outcomes import CaseError, HarnessBug
 from conformance.progress import Progress, summary_lines
 from conformance.results import Run, now
-from conformance.runner import Case, Session, cases_for
+from conformance.runner import Case, Judgement, Session, cases_for
+from conformance.secret import Secrets
 from conformance.spec.loader import LoadResult, builtin_provider_ids, load_specs
 from conformance.spec.model import Claim, Location, Spec
 from conformance.traffic import merge_usage, traffic_for, usage_report
@@ -206,7 +211,8 @@ def _marks(claim: Claim) -> list[pytest.MarkDecorator]:
     marks += [getattr(pytest.mark, claim.location.value), *(getattr(pytest.mark, m) for m in claim.markers)]
     if claim.deviations:
         reason = "; ".join(d.summary for d in claim.deviations)
-        marks.append(pytest.mark.xfail(strict=True, reason=f"known deviation: {reason}"))
+        # raises=: only the claim failing is the expected failure; an error (no verdict) stays an error
+        marks.append(pytest.mark.xfail(strict=True, raises=ConformanceFailure, reason=f"known deviation: {reason}"))
     return marks
 
 
@@ -254,6 +260,63 @@ def conformance_session(request: pytest.FixtureRequest) -> Session:
     return harness.session
 
 
+# The evidence of a case is gathered in its fixture's setup, and the test body only settles the judgement: a
+# case with nothing to judge (the provider gave no usable answer, an unusable cassette, a crash of ours) raises a
+# CaseError there, which pytest reports as ERROR (summary "errors", JUnit <error>), never as the claim FAILED.
+
+
+@pytest.fixture
+def conformance_judgement(
+    conformance_case: Case, conformance_session: Session, request: pytest.FixtureRequest
+) -> Judgement:
+    """The case's probe sent through its SDK and the answer judged (sync or streaming)."""
+    return conformance_session.probe_sync(request.node.nodeid, conformance_case)
+
+
+@pytest_asyncio.fixture
+async def conformance_judgement_async(
+    conformance_case: Case, conformance_session: Session, request: pytest.FixtureRequest
+) -> Judgement:
+    """The case's probe sent through the SDK's async client and the answer judged."""
+    return await conformance_session.probe_async(request.node.nodeid, conformance_case)
+
+
+@pytest.fixture
+def conformance_imported(conformance_finding: Finding | Replayed) -> Finding | Replayed:
+    """An imported finding; one whose check crashed during the audit is this case's ERROR."""
+    outcome, message = outcome_of(conformance_finding)
+    if outcome == "error":
+        raise CaseError(f"{message} [{conformance_finding.describe()}]")
+    return conformance_finding
+
+
+def _is_case(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return "conformance_case" in params or "conformance_finding" in params
+
+
+def short_report(exc: BaseException, secrets: Secrets) -> str:
+    """What pytest prints for a conformance case that did not pass: our message, never a traceback (a traceback
+    prints each frame's arguments, and those hold keys); keys masked."""
+    if isinstance(exc, ConformanceFailure):
+        return mask_text(str(exc), secrets)
+    if isinstance(exc, CaseError):
+        return exc.report(secrets)
+    return HarnessBug(exc).report(secrets)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.excinfo is not None and report.failed and _is_case(item):
+        harness = item.config.stash.get(HARNESS, None)
+        secrets = harness.session.secrets() if harness is not None else ()
+        report.longrepr = short_report(call.excinfo.value, secrets)
+    return report
+
+
 def _outcome(report: pytest.TestReport) -> str | None:
     if hasattr(report, "wasxfail"):
         return "xfail" if report.skipped else "xpass"
@@ -271,6 +334,9 @@ def _outcome(report: pytest.TestReport) -> str | None:
 def _message(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
+    if report.failed and isinstance(report.longrepr, str):  # ours (short_report): its first line
+        first = report.longrepr.strip().splitlines()[0] if report.longrepr.strip() else "failed"
+        return first.removeprefix("error: ")
     if report.failed:
         lines = report.longreprtext.strip().splitlines()
         first = next(
@@ -320,6 +386,7 @@ class Reporter:
         if self.previous_sigterm is not None:
             signal.signal(signal.SIGTERM, self.previous_sigterm)
 
+    @pytest.hookimpl(tryfirst=True)  # before the fixtures' setup, where a case's probe runs (and may raise)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "conformance_case" in callspec.params:

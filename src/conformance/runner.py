@@ -1,4 +1,11 @@
-"""Turning claims into cases and running one case: context, probe, check, record."""
+"""Turning claims into cases and running one case: context, probe, check, record.
+
+A case runs in two steps. :meth:`Session.probe_sync` / :meth:`Session.probe_async` (the case's fixture setup)
+send the probe, check the cassette, write it and run the check; they end in a :class:`Judgement`, or raise a
+:class:`~conformance.outcomes.CaseError` when there is nothing to judge (the provider gave no usable answer, a
+cassette cannot be used, our own code crashed), which pytest shows as ERROR. :meth:`Judgement.settle` (the test
+body) passes, fails with the :class:`ConformanceFailure`, or skips as "could not tell".
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,8 @@ import dataclasses
 import fnmatch
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -18,12 +26,14 @@ import pytest
 import conformance.checks  # noqa: F401  (registers every check)
 from conformance.cassettes import CassetteError, Replayer, cassette_path, read_cassette, rerecord_hint, write_cassette
 from conformance.checks.registry import CHECKS, ConformanceFailure, CouldNotTell
-from conformance.exchange import attempt_summary, trim
+from conformance.exchange import Attempt, attempt_history, attempt_summary, mask_text, trim
 from conformance.options import Settings
+from conformance.outcomes import AttemptsError, CaseError, HarnessBug
 from conformance.plan import Untestable, Variant, plan
-from conformance.probes.base import Observation, ProbeContext, ProbeError
+from conformance.probes.base import Call, Observation, ProbeContext, ProbeError
 from conformance.probes.clients import status_errors
 from conformance.results import Record, Run
+from conformance.secret import Secret, Secrets, revealed
 from conformance.spec.model import Claim, Spec, Status, behaves_as, differs_from
 from conformance.traffic import Traffic
 
@@ -61,10 +71,10 @@ def cases_for(spec: Spec) -> list[Case]:
     return cases
 
 
-def api_key(spec: Spec, env: Mapping[str, str]) -> str | None:
+def api_key(spec: Spec, env: Mapping[str, str]) -> Secret | None:
     for name in spec.provider.api_key_env:
         if env.get(name):
-            return env[name]
+            return Secret(env[name])
     return None
 
 
@@ -73,13 +83,31 @@ def missing_key_reason(spec: Spec) -> str:
     return f"no API key for {spec.provider.id}: set {names}"
 
 
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """What a case's evidence says about its claim: a failure message, a reason it could not tell, or a pass."""
+
+    failure: str | None = None
+    could_not_tell: str | None = None
+
+    def settle(self) -> None:
+        """Pass, fail (ConformanceFailure) or skip as "could not tell": the test body of a conformance case."""
+        if self.could_not_tell is not None:
+            pytest.skip(f"could not tell: {self.could_not_tell}")
+        if self.failure is not None:
+            raise ConformanceFailure(self.failure)
+
+
 @dataclass
 class Session:
-    """State of one pytest run: settings, the run's records, and per-case observations."""
+    """State of one pytest run: settings, the run's records, and per-case observations.
+
+    ``env`` holds the keys: it is left out of the repr (pytest prints the arguments of a failing frame).
+    """
 
     settings: Settings
     run: Run
-    env: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(os.environ))
+    env: Mapping[str, str] = dataclasses.field(default_factory=lambda: dict(os.environ), repr=False)
     observations: dict[str, tuple[Case, Observation | None, float, str | None]] = dataclasses.field(
         default_factory=dict
     )
@@ -88,8 +116,9 @@ class Session:
     replayers: dict[str, Replayer] = dataclasses.field(default_factory=dict)
     traffic: Traffic = dataclasses.field(default_factory=Traffic)  # retries, budgets, slots per provider
 
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(v for k, v in self.env.items() if k.endswith("_API_KEY") and v)
+    def secrets(self) -> tuple[Secret, ...]:
+        named = set(self.settings.key_envs.values())  # --conformance-key-env: a gateway's own variable
+        return tuple(Secret(v) for k, v in self.env.items() if (k.endswith("_API_KEY") or k in named) and v)
 
     def base_url(self, spec: Spec) -> str:
         return self.settings.base_urls.get(spec.provider.id, spec.provider.base_url)
@@ -175,7 +204,7 @@ class Session:
         return ProbeContext(
             provider=case.spec.provider,
             base_url=self.base_url(case.spec) if episodes else str(meta.get("base_url") or self.base_url(case.spec)),
-            api_key=key or "replay",
+            api_key=key or Secret("replay"),
             model=str(meta.get("model") or self.model(case.spec)),
             timeout=self.settings.timeout,
             recorder=self.traffic.replay_recorder(sync, async_),
@@ -225,21 +254,22 @@ class Session:
             "official": ctx.official,
             "evidence": "replay" if ctx.official else f"recorded against {urlsplit(base).netloc}",
         }
-        write_cassette(path, attempts, metadata, (*self.secrets(), ctx.api_key))
+        write_cassette(path, attempts, metadata, (*(s.reveal() for s in self.secrets()), ctx.api_key.reveal()))
 
-    def judge(self, nodeid: str, case: Case, obs: Observation, start: float) -> None:
+    def judge(self, nodeid: str, case: Case, obs: Observation, start: float) -> Judgement:
         assert case.variant is not None
         obs.values.setdefault("sdk", case.spec.provider.sdk.value)
         self.observations[nodeid] = (case, obs, (time.perf_counter() - start) * 1000, None)
         try:
             CHECKS[case.variant.check](case.claim.as_documented, obs)
         except CouldNotTell as exc:
-            pytest.skip(f"could not tell: {exc}")
+            return Judgement(could_not_tell=str(exc))
         except ConformanceFailure as exc:
             if case.claim.status is Status.UNDOCUMENTED:  # never the provider failing its docs: noted, not raised
                 self.undocumented[nodeid] = ("fail", differs_from(case.claim, str(exc)))
-                return
-            raise ConformanceFailure(failure_message(case, str(exc), obs, self.secrets())) from None
+                return Judgement()
+            return Judgement(failure=failure_message(case, str(exc), obs, self.secrets()))
+        return Judgement()
 
     def _start(self, nodeid: str, case: Case) -> ProbeContext:
         self._maybe_skip(case)
@@ -248,56 +278,95 @@ class Session:
         except CassetteError as exc:
             self._unusable(nodeid, case, exc)
 
-    def _unusable(self, nodeid: str, case: Case, exc: CassetteError) -> NoReturn:
+    def _unusable(self, nodeid: str, case: Case, exc: CassetteError, obs: Observation | None = None) -> NoReturn:
         """A cassette that cannot be used is the case's ``error`` (not the provider's failure); others still run."""
         message = f"unusable cassette: {exc}"
-        self.observations[nodeid] = (case, None, 0.0, message)
-        raise ConformanceFailure(message) from None
+        self.observations[nodeid] = (case, obs, 0.0, message)
+        raise CaseError(message) from None
 
-    def _finish(self, nodeid: str, case: Case, ctx: ProbeContext, obs: Observation, start: float) -> None:
+    def _finish(self, nodeid: str, case: Case, ctx: ProbeContext, obs: Observation, start: float) -> Judgement:
         try:
             self._check_cassette(case, obs)
         except CassetteError as exc:
-            self._unusable(nodeid, case, exc)
+            self._unusable(nodeid, case, exc, obs)
+        except ConformanceFailure as exc:  # the probe no longer matches its cassette
+            self.observations[nodeid] = (case, obs, (time.perf_counter() - start) * 1000, None)
+            return Judgement(failure=str(exc))
         self._save(case, ctx)
-        self.judge(nodeid, case, obs, start)
+        return self.judge(nodeid, case, obs, start)
 
-    def _probe_failed(self, nodeid: str, case: Case, start: float, exc: ProbeError) -> None:
-        """A probe that could not get a usable answer: ``error``. In pure replay no network is involved, so the
-        cassette is what is wrong, and the message says which one and how to re-record it."""
-        self._check_cassette(case, None)
-        replayer = self.replayers.get(case.id)
-        if replayer is not None and replayer.live is None:
-            self._unusable(nodeid, case, CassetteError(f"{self.cassette(case)}: {exc}; {self.hint(case)}"))
-        self.observations[nodeid] = (case, None, (time.perf_counter() - start) * 1000, str(exc))
+    def _probe_failed(self, nodeid: str, case: Case, ctx: ProbeContext, start: float, exc: Exception) -> Judgement:
+        """A probe that could not get a usable answer: ``error``, with every attempt it made. In pure replay no
+        network is involved, so the cassette is what is wrong, and the message says which one and how to re-record
+        it (a probe that sent what its cassette does not hold fails as out of date). Any other exception out of a
+        probe is a harness bug, also ``error``, never the provider's ``fail``."""
+        obs = failed_observation(ctx.recorder.attempts, exc)
+        error: CaseError = exc if isinstance(exc, ProbeError) else HarnessBug(exc)
+        if isinstance(exc, ProbeError):
+            try:
+                self._check_cassette(case, None)
+            except ConformanceFailure as stale:
+                self.observations[nodeid] = (case, obs, (time.perf_counter() - start) * 1000, None)
+                return Judgement(failure=str(stale))
+            replayer = self.replayers.get(case.id)
+            if replayer is not None and replayer.live is None:
+                self._unusable(nodeid, case, CassetteError(f"{self.cassette(case)}: {exc}; {self.hint(case)}"), obs)
+        message = mask_text(str(error), self.secrets())
+        self.observations[nodeid] = (case, obs, (time.perf_counter() - start) * 1000, message)
+        if error is exc:
+            raise error
+        raise error from exc
+
+    @contextmanager
+    def _no_crash(self, nodeid: str, case: Case) -> Iterator[None]:
+        """Outside the probe (choosing a context, checking and writing the cassette, the check itself), an
+        exception that is none of our outcomes is a harness bug: the case's ``error``, with file and line."""
+        try:
+            yield
+        except CaseError:
+            raise
+        except Exception as exc:
+            bug = HarnessBug(exc)
+            _, obs, duration, _ = self.observations.get(nodeid, (case, None, 0.0, None))
+            self.observations[nodeid] = (case, obs, duration, mask_text(str(bug), self.secrets()))
+            raise bug from exc
+
+    def probe_sync(self, nodeid: str, case: Case) -> Judgement:
+        """Send the case's probe and judge what came back (the case's setup); CaseError when nothing can be judged."""
+        with self._no_crash(nodeid, case):
+            ctx = self._start(nodeid, case)
+            assert case.variant is not None
+            assert case.variant.probe is not None
+            start = time.perf_counter()
+            try:
+                obs = case.variant.probe(ctx, case.claim.as_documented)
+            except Exception as exc:
+                return self._probe_failed(nodeid, case, ctx, start, exc)
+            finally:
+                ctx.recorder.close()
+            return self._finish(nodeid, case, ctx, obs, start)
+
+    async def probe_async(self, nodeid: str, case: Case) -> Judgement:
+        """:meth:`probe_sync` through the SDK's async client."""
+        with self._no_crash(nodeid, case):
+            ctx = self._start(nodeid, case)
+            assert case.variant is not None
+            assert case.variant.async_probe is not None
+            start = time.perf_counter()
+            try:
+                obs = await case.variant.async_probe(ctx, case.claim.as_documented)
+            except Exception as exc:
+                return self._probe_failed(nodeid, case, ctx, start, exc)
+            finally:
+                await ctx.recorder.aclose()
+            return self._finish(nodeid, case, ctx, obs, start)
 
     def run_sync(self, nodeid: str, case: Case) -> None:
-        ctx = self._start(nodeid, case)
-        assert case.variant is not None
-        assert case.variant.probe is not None
-        start = time.perf_counter()
-        try:
-            obs = case.variant.probe(ctx, case.claim.as_documented)
-        except ProbeError as exc:
-            self._probe_failed(nodeid, case, start, exc)
-            raise
-        finally:
-            ctx.recorder.close()
-        self._finish(nodeid, case, ctx, obs, start)
+        """Probe and settle in one step (the harness's own tests; pytest splits them into setup and call)."""
+        self.probe_sync(nodeid, case).settle()
 
     async def run_async(self, nodeid: str, case: Case) -> None:
-        ctx = self._start(nodeid, case)
-        assert case.variant is not None
-        assert case.variant.async_probe is not None
-        start = time.perf_counter()
-        try:
-            obs = await case.variant.async_probe(ctx, case.claim.as_documented)
-        except ProbeError as exc:
-            self._probe_failed(nodeid, case, start, exc)
-            raise
-        finally:
-            await ctx.recorder.aclose()
-        self._finish(nodeid, case, ctx, obs, start)
+        (await self.probe_async(nodeid, case)).settle()
 
     def _maybe_skip(self, case: Case) -> None:
         reason = self.skip_reason(case)
@@ -330,8 +399,9 @@ class Session:
         )
 
     def evidence(self, case: Case, obs: Observation | None) -> dict[str, Any]:
-        if obs is None or not obs.calls or not any(c.attempts for c in obs.calls):
-            return {"kind": "none"}
+        """Where the record's exchanges come from (an ``error`` keeps the attempts it made, so it has some too)."""
+        if obs is None or not any(a.response is not None for c in obs.calls for a in c.attempts):
+            return {"kind": "none"}  # nothing came back: a refused connection is no evidence of anything
         replayer = self.replayers.get(case.id)
         if replayer is not None and not any(replayer.went_live):
             meta = replayer.cassette.metadata
@@ -358,24 +428,39 @@ def _request_id(obs: Observation) -> str | None:
     return response.headers.get("request-id") or response.headers.get("x-request-id")
 
 
-def observed(obs: Observation | None, secrets: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A short, secret-free summary of what was sent and what came back, per call (its last attempt)."""
+def failed_observation(attempts: list[Attempt], exc: BaseException) -> Observation:
+    """What a probe that raised had sent and got: the failing call with its attempts, and the calls before it."""
+    own = exc.attempts if isinstance(exc, AttemptsError) else []
+    label = exc.label if isinstance(exc, AttemptsError) and exc.label else "the failing call"
+    earlier = attempts[: len(attempts) - len(own)]
+    calls = [Call("calls before the error", attempts=earlier)] if earlier else []
+    calls += [Call(label, error=exc, attempts=own)] if own else []
+    return Observation(calls=calls)
+
+
+def observed(obs: Observation | None, secrets: Secrets = ()) -> dict[str, Any]:
+    """A short, secret-free summary of what was sent and what came back, per call: its last attempt in full and,
+    when it was retried, every attempt in ``history``: the wait before it, status, headers, start of the body."""
     if obs is None:
         return {}
+    secrets = revealed(secrets)
     calls = []
     for call in obs.calls:
         response = call.response
-        summary = {
+        summary: dict[str, Any] = {
             "label": call.label,
             "status": response.status if response else None,
             "attempts": len(call.attempts),
             "sdk_error": f"{type(call.error).__name__}" if call.error else None,
         }
-        calls.append(summary | (attempt_summary(call.attempts[-1], secrets) if call.attempts else {}))
+        summary |= attempt_summary(call.attempts[-1], secrets) if call.attempts else {}
+        if len(call.attempts) > 1:  # retried: every attempt, not only the last
+            summary["history"] = attempt_history(call.attempts, secrets)
+        calls.append(summary)
     return {"calls": calls}
 
 
-def failure_message(case: Case, reason: str, obs: Observation, secrets: tuple[str, ...]) -> str:
+def failure_message(case: Case, reason: str, obs: Observation, secrets: Secrets) -> str:
     claim = case.claim
     return "\n".join(
         [

@@ -11,6 +11,8 @@
 * ``cut``: a stream stops after half its events: the connection closes mid-body.
 * ``stall``: a stream sends half its events, then nothing for ``delay`` seconds.
 * ``malformed``: 200 with ``content-type: application/json`` and a body that is not JSON.
+* ``html``: 200 with an HTML error page (``text/html``), as proxies, CDNs and captive portals send; like some
+  debug pages, it echoes the request's credentials (so the canary test sees masking work on what came back).
 * ``reset``: the request is read, then the connection is reset (TCP RST) with no answer.
 * ``huge``: the faithful answer plus a ``padding`` field of ``size`` bytes.
 * ``fine``: no fault (the faithful fake).
@@ -34,7 +36,11 @@ from urllib.parse import parse_qsl, urlsplit
 from . import FakeServer
 from .server import LOCALHOST, Reply, Request, encode_events
 
-FAULTS = ("429-storm", "529", "503", "slow", "cut", "stall", "malformed", "reset", "huge", "fine")
+FAULTS = ("429-storm", "529", "503", "slow", "cut", "stall", "malformed", "html", "reset", "huge", "fine")
+HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>Attention Required! | Example CDN</title></head>"
+    "<body><h1>Sorry, you have been blocked</h1><p>Ray ID: 0000fake</p><!-- request: {credentials} --></body></html>"
+)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -125,6 +131,10 @@ class ChaosServer:
             return self._reset(handler)
         if fault == "malformed":
             return self._bytes(handler, 200, b'{"id": "chatcmpl-1", "choices": [{"index": 0, "mess', "application/json")
+        if fault == "html":
+            credentials = " ".join(request.headers.get(k, "") for k in ("authorization", "x-api-key", "x-goog-api-key"))
+            page = HTML_PAGE.format(credentials=credentials.strip()).encode()
+            return self._bytes(handler, 200, page, "text/html; charset=UTF-8")
         if fault == "slow" and self.stopping.wait(self.delay):
             return None
         reply = self.fake.handle(request)

@@ -124,6 +124,6 @@ def oversized_file(ctx: ProbeContext, claim: Claim) -> Observation:
     """A file upload just over the documented Files API limit (``params.max`` bytes), streamed as multipart."""
     limit = int(claim.params.get("max", 500 * 1024 * 1024))
     body = multipart_over(limit, "file", "conformance-oversized.txt", "text/plain")
-    headers = {"x-api-key": ctx.api_key, "anthropic-version": VERSION, "anthropic-beta": FILES_BETA}
+    headers = {"x-api-key": ctx.api_key.reveal(), "anthropic-version": VERSION, "anthropic-beta": FILES_BETA}
     call = send_padded(ctx, "oversized", ctx.base_url.rstrip("/") + "/v1/files", headers, body)
     return Observation([call], values={"body_bytes": body.size})

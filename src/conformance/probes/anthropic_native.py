@@ -82,7 +82,7 @@ def oversized_count_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
 
 def native_headers(ctx: ProbeContext) -> dict[str, str]:
     """The documented headers of a raw native request (key, version, JSON)."""
-    return {"x-api-key": ctx.api_key, "anthropic-version": VERSION, "content-type": "application/json"}
+    return {"x-api-key": ctx.api_key.reveal(), "anthropic-version": VERSION, "content-type": "application/json"}
 
 
 def system(ctx: ProbeContext, claim: Claim) -> Observation:
@@ -115,9 +115,7 @@ def models_list(ctx: ProbeContext, claim: Claim) -> Observation:
 
 
 def wrong_key(ctx: ProbeContext, claim: Claim) -> Observation:
-    bad = ProbeContext(
-        ctx.provider, ctx.base_url, "invalid-key-for-conformance", ctx.model, ctx.timeout, ctx.recorder, ctx.secrets
-    )
+    bad = ctx.with_key("invalid-key-for-conformance")
     return _message(bad, "wrong-key")
 
 
@@ -127,7 +125,7 @@ def unknown_model(ctx: ProbeContext, claim: Claim) -> Observation:
 
 def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same raw request with and without one required header."""
-    headers = {"x-api-key": ctx.api_key, "anthropic-version": VERSION, "content-type": "application/json"}
+    headers = {"x-api-key": ctx.api_key.reveal(), "anthropic-version": VERSION, "content-type": "application/json"}
     body = {"model": ctx.model, "max_tokens": SMALL, "messages": [{"role": "user", "content": prompts.BASIC}]}
     url = ctx.base_url.rstrip("/") + "/v1/messages"
     name = claim.field.lower()

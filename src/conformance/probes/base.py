@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.exchange import Attempt, RecordedResponse, Recorder, mask_headers, mask_text, trim
+from conformance.outcomes import AttemptsError
+from conformance.secret import Secret, Secrets, revealed
 from conformance.spec.model import Claim, Provider
 
 
-class ProbeError(Exception):
-    """The provider could not be reached (network error, timeout): the outcome is ``error``, not ``fail``."""
+class ProbeError(AttemptsError):
+    """The provider gave no usable answer (retries exhausted, a timeout, a broken or non-JSON body, an HTML page
+    where JSON is documented): the outcome is ``error``, not ``fail``. Carries the call's label and attempts."""
 
 
 class NotTestable(Exception):
@@ -20,15 +24,28 @@ class NotTestable(Exception):
 
 @dataclass
 class ProbeContext:
-    """Where and how to send: the provider, the server actually used, the key and the model."""
+    """Where and how to send: the provider, the server actually used, the key and the model.
+
+    The key and every other known key are :class:`~conformance.secret.Secret` s: the context's repr (which pytest
+    and loggers print) never shows them. A plain string given here is wrapped.
+    """
 
     provider: Provider
     base_url: str
-    api_key: str
+    api_key: Secret
     model: str
     timeout: float
     recorder: Recorder
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[Secret, ...] = ()
+
+    def __post_init__(self) -> None:
+        key: Secret | str = self.api_key
+        self.api_key = key if isinstance(key, Secret) else Secret(key)
+        self.secrets = tuple(s if isinstance(s, Secret) else Secret(s) for s in self.secrets)
+
+    def with_key(self, key: str) -> ProbeContext:
+        """The same context with another key (a deliberately invalid one, for authentication claims)."""
+        return dataclasses.replace(self, api_key=Secret(key))
 
     @property
     def official(self) -> bool:
@@ -80,8 +97,9 @@ class Observation:
     def main(self) -> Call:
         return self.calls[0]
 
-    def describe(self, secrets: tuple[str, ...] = ()) -> str:
+    def describe(self, secrets: Secrets = ()) -> str:
         """The request(s) sent and what came back, secrets masked, bodies trimmed."""
+        secrets = revealed(secrets)
         lines: list[str] = []
         for call in self.calls:
             for attempt in call.attempts:

@@ -46,7 +46,7 @@ def connection_errors() -> tuple[type[BaseException], ...]:
 
 
 def _common(ctx: ProbeContext) -> dict[str, Any]:
-    return {"api_key": ctx.api_key, "base_url": ctx.base_url, "max_retries": 0, "timeout": ctx.timeout}
+    return {"api_key": ctx.api_key.reveal(), "base_url": ctx.base_url, "max_retries": 0, "timeout": ctx.timeout}
 
 
 def openai_client(ctx: ProbeContext) -> openai.OpenAI:
@@ -69,7 +69,7 @@ def _documented_anthropic_auth(ctx: ProbeContext) -> dict[str, Any]:
     """
     import anthropic
 
-    return {"default_headers": {"x-api-key": ctx.api_key, "Authorization": anthropic.Omit()}}
+    return {"default_headers": {"x-api-key": ctx.api_key.reveal(), "Authorization": anthropic.Omit()}}
 
 
 def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
@@ -101,7 +101,11 @@ def genai_client(ctx: ProbeContext) -> genai.Client:
         httpx_client=ctx.recorder.client(ctx.timeout),
         httpx_async_client=ctx.recorder.async_client(ctx.timeout),
     )
-    return genai.Client(api_key=ctx.api_key, http_options=options)
+    return genai.Client(api_key=ctx.api_key.reveal(), http_options=options)
+
+
+DOCUMENTED_TYPES = ("application/json", "text/event-stream")
+"""What the APIs answer a success with: JSON, or server-sent events for a stream (``+json`` types count as JSON)."""
 
 
 @contextmanager
@@ -112,27 +116,52 @@ def _capturing(ctx: ProbeContext, label: str) -> Iterator[Call]:
     try:
         yield call
     except Exception as exc:
+        call.attempts = ctx.recorder.attempts[start:]
+        _require_documented_type(call, exc)
         if isinstance(exc, status_errors()):
             call.error = exc
         elif isinstance(exc, connection_errors()):
             # Retries exhausted, a timeout, a body cut or stalled: the provider said nothing we can judge.
-            raise ProbeError(f"{label}: {unreachable(ctx.base_url, exc)}") from exc
+            raise ProbeError(f"{label}: {unreachable(ctx.base_url, exc)}", label, call.attempts) from exc
         elif isinstance(exc, (ValueError, TypeError, KeyError, AttributeError)):
-            _unparsed(ctx, call, exc, start, label)
+            _unparsed(ctx, call, exc, label)
         else:
             raise
     finally:
         call.attempts = ctx.recorder.attempts[start:]
+    _require_documented_type(call, None)
 
 
-def _unparsed(ctx: ProbeContext, call: Call, exc: Exception, start: int, label: str) -> None:
+def _require_documented_type(call: Call, exc: BaseException | None) -> None:
+    """A 2xx answer in HTML or plain text (a proxy's or CDN's error page) is no answer from the API: ProbeError."""
+    response = call.response
+    if response is None or not 200 <= response.status < 300 or not response.body.strip():
+        return
+    media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not media or media in DOCUMENTED_TYPES or media.endswith("+json") or not _is_text(media):
+        return
+    raise ProbeError(
+        f"the server answered {media} (HTTP {response.status}) to {call.label}, where the API documents JSON: "
+        f"{trim(response.body, 300)!r}",
+        call.label,
+        call.attempts,
+    ) from exc
+
+
+def _is_text(media: str) -> bool:
+    return media.startswith("text/") or media in ("application/xhtml+xml", "application/xml")
+
+
+def _unparsed(ctx: ProbeContext, call: Call, exc: Exception, label: str) -> None:
     """An SDK that could not use the answer: kept on the call, or a ProbeError when a 2xx is not JSON at all."""
     # The SDK could not parse what came back: that is an observation, not a crash ...
     call.error = exc
-    last = ctx.recorder.attempts[-1].response if len(ctx.recorder.attempts) > start else None
+    last = call.response
     if last is not None and malformed(exc, last.status, last.headers.get("content-type", "")):
         # ... unless a success answer is not even JSON: a broken answer, not evidence about the claim.
-        raise ProbeError(f"{label}: malformed JSON from {ctx.base_url} ({exc}): {trim(last.body, 300)!r}") from exc
+        raise ProbeError(
+            f"{label}: malformed JSON from {ctx.base_url} ({exc}): {trim(last.body, 300)!r}", label, call.attempts
+        ) from exc
 
 
 def perform(ctx: ProbeContext, label: str, fn: Callable[[], Any]) -> Call:

@@ -84,7 +84,7 @@ def without_key(ctx: ProbeContext, claim: object) -> Observation:
     """The same raw generateContent request without and with the x-goog-api-key header."""
     url = f"{ctx.base_url.rstrip('/')}/v1beta/models/{ctx.model}:generateContent"
     body = {"contents": [{"parts": [{"text": prompts.BASIC}]}], "generationConfig": {"maxOutputTokens": SMALL}}
-    headers = {"x-goog-api-key": ctx.api_key, "content-type": "application/json"}
+    headers = {"x-goog-api-key": ctx.api_key.reveal(), "content-type": "application/json"}
     first = raw_request(ctx, "POST", url, headers={"content-type": "application/json"}, json_body=body)
     first.label = "without"
     second = raw_request(ctx, "POST", url, headers=headers, json_body=body)
@@ -93,9 +93,7 @@ def without_key(ctx: ProbeContext, claim: object) -> Observation:
 
 
 def wrong_key(ctx: ProbeContext, claim: object) -> Observation:
-    bad = ProbeContext(
-        ctx.provider, ctx.base_url, "invalid-key-for-conformance", ctx.model, ctx.timeout, ctx.recorder, ctx.secrets
-    )
+    bad = ctx.with_key("invalid-key-for-conformance")
     return basic(bad, claim)
 
 

@@ -150,7 +150,7 @@ def tools(ctx: ProbeContext, claim: Claim) -> Observation:
 
 
 def _raw_chat(ctx: ProbeContext, label: str, body: dict[str, Any], omit_header: str = "") -> Call:
-    headers = {"authorization": f"Bearer {ctx.api_key}", "content-type": "application/json"}
+    headers = {"authorization": f"Bearer {ctx.api_key.reveal()}", "content-type": "application/json"}
     headers = {k: v for k, v in headers.items() if k != omit_header.lower()}
     call = raw_request(ctx, "POST", ctx.base_url.rstrip("/") + "/chat/completions", headers=headers, json_body=body)
     call.label = label
@@ -419,9 +419,7 @@ def exclusive(ctx: ProbeContext, claim: Claim) -> Observation:
 
 
 def wrong_key(ctx: ProbeContext, claim: Claim) -> Observation:
-    bad = ProbeContext(
-        ctx.provider, ctx.base_url, "invalid-key-for-conformance", ctx.model, ctx.timeout, ctx.recorder, ctx.secrets
-    )
+    bad = ctx.with_key("invalid-key-for-conformance")
     return Observation([_chat(bad, "wrong-key")])
 
 
