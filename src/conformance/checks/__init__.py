@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import behavior, effects, errors, fields, headers, jobs, usage
+from conformance.checks import behavior, effects, errors, fields, headers, jobs, reference, stream, usage
 from conformance.checks.registry import CHECKS, ConformanceFailure, register
 
 __all__ = [
@@ -14,6 +14,8 @@ __all__ = [
     "fields",
     "headers",
     "jobs",
+    "reference",
     "register",
+    "stream",
     "usage",
 ]

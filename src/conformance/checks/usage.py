@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.checks.registry import MISSING, fail, is_empty, register, require_ok, resolve
+from conformance.checks.fields import held_to_reference, placed
+from conformance.checks.registry import MISSING, cannot_tell, fail, is_empty, register, require_ok, resolve
 from conformance.probes.base import Observation
 from conformance.spec.model import Claim
 
@@ -11,7 +12,12 @@ from conformance.spec.model import Claim
 def usage_field(claim: Claim, obs: Observation) -> None:
     """A count is a non-negative integer; a *_details object is an object."""
     body = require_ok(obs.main)
+    if not isinstance(body.get("usage"), dict) and claim.field.startswith("usage."):
+        fail(f"the answer carries no usage object, so {claim.field} is missing: {str(body)[:160]}")
     values = resolve(body, claim.field)
+    if not values:
+        cannot_tell(f"nothing in the answer holds {claim.field}")
+    held_to_reference(claim, obs, placed(body, claim.field))
     for value in values:
         if claim.field.endswith("_details"):
             if not isinstance(value, dict):
