@@ -22,8 +22,14 @@ from conformance.spec.model import Claim
 
 @register("accepted")
 def accepted(claim: Claim, obs: Observation) -> None:
-    """The request using the field is accepted (2xx) and the SDK can read the answer."""
+    """The request using the field is accepted (2xx) and the SDK can read the answer; a negative control (a value
+    outside the documented enum) is refused with a 4xx."""
     for call in obs.calls:
+        if call.label.startswith("negative:"):
+            require_rejected(
+                call, f"a request with {call.label.removeprefix('negative:')} (outside the documented enum)"
+            )
+            continue
         require_ok(call, f"a request with {claim.field}={obs.values.get(claim.field, '…')!r} ({call.label})")
 
 
