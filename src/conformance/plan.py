@@ -141,7 +141,10 @@ def _openai_request(claim: Claim) -> Plan:
         check = "thoughts_visible" if field.endswith("include_thoughts") else "accepted"
         return _one(oai.google_thinking, check)
     if status is Status.REQUIRED:
-        return _one(oai.without_field, "required")
+        variants = _one(oai.without_field, "required")
+        if claim.params.get("min_items") and "." not in field:
+            variants.append(Variant("empty", "rejected", probe=oai.empty_list))  # negative control: [] -> 4xx
+        return variants
     if field == "model" and status is Status.PARTIAL and "model names only" in str(claim.params.get("restriction")):
         return _one(oai.foreign_model, "own_model_names_only")
     if field == "reasoning_effort" and claim.id.endswith(".none"):
@@ -185,7 +188,10 @@ def _openai_request(claim: Claim) -> Plan:
         return Untestable(f"status {status.value} of a request field has no check yet")
     if status is Status.LIMITED and "max" not in claim.params:
         return Untestable("no numeric limit to exceed")
-    return _one(oai.with_field, by_status[status])
+    variants = _one(oai.with_field, by_status[status])
+    if isinstance(claim.params.get("enum"), list):
+        variants.append(Variant("invalid-enum", "rejected", probe=oai.invalid_enum))  # negative control: 4xx
+    return variants
 
 
 def _openai(claim: Claim) -> Plan:

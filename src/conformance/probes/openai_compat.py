@@ -130,9 +130,6 @@ def with_field(ctx: ProbeContext, claim: Claim) -> Observation:
         obs.calls.append(_chat(ctx, "within-limit", **_split_extra(extra)))
         return obs
     obs.calls.append(_chat(ctx, "with-field", **_split_extra(extra)))
-    if isinstance(claim.params.get("enum"), list):
-        label = f"negative:{name}={INVALID_ENUM_VALUE}"
-        obs.calls.append(_chat(ctx, label, **_split_extra({**extra, name: INVALID_ENUM_VALUE})))
     if claim.status.value == "must_equal":
         obs.calls.append(_chat(ctx, "documented-value", **_split_extra({name: claim.params["value"]})))
     return obs
@@ -210,9 +207,21 @@ def without_field(ctx: ProbeContext, claim: Claim) -> Observation:
         if isinstance(holder, dict):
             holder.pop(last, None)
     calls = [_raw_chat(ctx, "without", lacking), _raw_chat(ctx, "with", complete)]
-    if claim.params.get("min_items") and "." not in claim.field:
-        calls.append(_raw_chat(ctx, f"negative:{claim.field}=[]", {**complete, claim.field: []}))
     return Observation(calls, values={"omitted": claim.field})
+
+
+def invalid_enum(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The negative control of an enum field: a value outside the documented enum."""
+    fields: dict[str, Any] = {claim.field: INVALID_ENUM_VALUE}
+    if claim.field == "reasoning_effort":
+        fields["max_completion_tokens"] = 4 * SMALL  # reasoning models refuse max_tokens
+    return Observation([_chat(ctx, "invalid-enum", **_split_extra(fields))], values={claim.field: INVALID_ENUM_VALUE})
+
+
+def empty_list(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The negative control of a list field with a documented minimum length (``messages``): an empty list."""
+    body = {**_raw_body(ctx, claim), claim.field: []}
+    return Observation([_raw_chat(ctx, "empty", body)], values={claim.field: []})
 
 
 def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
