@@ -870,6 +870,8 @@ ANTHROPIC_OPENAI_FAULTS |= {
     "request.parallel_tool_calls#no-tool-calls": expecting("could not tell", _chat_body(_no_tool_calls)),
     "request.stop#comma-count": both(effect("stop"), _chat_body(_comma_count)),
     "response.object#wrong-value": _set("object", "message"),
+    "response.finish_reason": body("choices[].finish_reason"),  # the bare row: in neither place it may be
+    "response.content": body("choices[].message.content"),
     "response.choices.finish_reason#unknown-reason": _set("choices[].finish_reason", "end_turn"),
     "response.choices.message.role#wrong-role": _set("choices[].message.role", "model"),
     "usage.prompt_tokens#a-string": _set("usage.prompt_tokens", "5"),
