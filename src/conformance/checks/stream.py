@@ -73,7 +73,7 @@ def _chunks(events: list[SseEvent], out: list[Deviation]) -> list[tuple[int, dic
         chunks.append((index, data))
     if not events or events[-1].data.strip() != DONE:
         tail = events[-1].data[:60] if events else None
-        out.append(Deviation(last, Rule.DONE, f"data: [DONE] as the last event, got {tail!r}"))
+        out.append(Deviation(max(last, 0), Rule.DONE, f"data: [DONE] as the last event, got {tail!r}"))
     return chunks
 
 
