@@ -17,7 +17,6 @@ def usage_field(claim: Claim, obs: Observation) -> None:
     values = resolve(body, claim.field)
     if not values:
         cannot_tell(f"nothing in the answer holds {claim.field}")
-    held_to_reference(claim, obs, placed(body, claim.field))
     for value in values:
         if claim.field.endswith("_details"):
             if not isinstance(value, dict):
@@ -29,6 +28,7 @@ def usage_field(claim: Claim, obs: Observation) -> None:
         prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
         if isinstance(prompt, int) and isinstance(completion, int) and usage["total_tokens"] != prompt + completion:
             fail(f"total_tokens {usage['total_tokens']} != prompt_tokens {prompt} + completion_tokens {completion}")
+    held_to_reference(claim, obs, placed(body, claim.field))
 
 
 @register("usage_empty")
