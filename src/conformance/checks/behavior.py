@@ -14,6 +14,7 @@ from conformance.checks.registry import (
     require_stream,
     resolve,
 )
+from conformance.checks.stream import judge_stream
 from conformance.probes import prompts
 from conformance.probes.base import Observation
 from conformance.spec.model import Claim
@@ -25,6 +26,8 @@ def endpoint_ok(claim: Claim, obs: Observation) -> None:
     for call in obs.calls:
         if is_stream_request(call):
             require_stream(call, f"{claim.field} ({call.label})")
+            if obs.values.get("sdk", "openai") == "openai":
+                judge_stream(claim, call)  # a chat stream: the whole chunk grammar
             continue
         body = require_ok(call, f"{claim.field} ({call.label})")
         if not body:

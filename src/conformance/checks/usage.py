@@ -33,7 +33,10 @@ def usage_field(claim: Claim, obs: Observation) -> None:
 
 @register("usage_empty")
 def usage_empty(claim: Claim, obs: Observation) -> None:
+    """The usage field is absent, null or empty; an answer with no usage object at all shows nothing."""
     body = require_ok(obs.main)
+    if claim.field.startswith("usage.") and not isinstance(body.get("usage"), dict):
+        cannot_tell(f"the answer carries no usage object, so whether {claim.field} is empty cannot be seen")
     values = [v for v in resolve(body, claim.field) if not is_empty(v) and v is not MISSING]
     if values:
         fail(f"{claim.field} is documented as always empty, got {values[0]!r}")
