@@ -595,8 +595,7 @@ FAULTS: dict[str, Fault] = {
     "tool.tools.function.strict": refuse("tools[].function.strict"),
     "tool.tool_choice": refuse("tool_choice"),
     "behavior.system-developer-hoisting": effect("hoisting"),
-    "behavior.thinking-not-returned": thinking_out(),
-    "behavior.unsupported-fields-ignored": check("unknown-fields"),
+    "response.choices.message.reasoning_content": thinking_out(),
     "response.id": body("id"),
     "response.object": body("object"),
     "response.created": body("created"),
@@ -686,7 +685,7 @@ ANTHROPIC_OPENAI_FAULTS = pick(
     request.top_logprobs request.reasoning_effort request.extra_body.thinking
     tool.tools.function.name tool.tools.function.description tool.tools.function.parameters tool.tools.function.strict
     message.messages.content.input_audio
-    behavior.system-developer-hoisting behavior.thinking-not-returned behavior.unsupported-fields-ignored
+    behavior.system-developer-hoisting response.choices.message.reasoning_content
     response.id response.choices response.choices.finish_reason response.choices.index response.choices.message.role
     response.choices.message.content response.choices.message.tool_calls response.object response.created
     response.model response.choices.message.refusal response.choices.message.audio response.logprobs
@@ -862,10 +861,7 @@ OPENAI_FAULTS |= STREAM_BREAKS | {
     "usage.total_tokens#a-string": _set("usage.total_tokens", "12"),
     "error.body#no-param-or-code": reply_edit({"error"}, _native_error),
 }
-ANTHROPIC_OPENAI_FAULTS.pop("behavior.unsupported-fields-ignored")  # partial ("most"): not testable
-ANTHROPIC_OPENAI_FAULTS.pop("behavior.thinking-not-returned")
 ANTHROPIC_OPENAI_FAULTS |= {
-    "response.choices.message.reasoning_content": thinking_out(),
     "request.response_format#obeyed": effect("response_format"),
     "request.parallel_tool_calls#no-tool-calls": expecting("could not tell", _chat_body(_no_tool_calls)),
     "request.stop#comma-count": both(effect("stop"), _chat_body(_comma_count)),
