@@ -166,7 +166,12 @@ def test_filtered_and_placeholder_headers_are_unknown_not_evidence(tmp_path: Pat
 
 def test_error_answers_are_judged_by_error_claims_only(tmp_path: Path) -> None:
     error = {
-        "error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}
+        "error": {
+            "message": "Incorrect API key provided",
+            "type": "invalid_request_error",
+            "param": None,  # the reference's error object always carries param (null here), as OpenAI sends it
+            "code": "invalid_api_key",
+        }
     }
     (tmp_path / "401.yaml").write_text(vcrpy("https://api.openai.com/v1/chat/completions", CHAT, 401, error))
     findings = audit([tmp_path], SPECS).findings

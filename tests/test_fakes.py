@@ -24,7 +24,7 @@ from google.genai import types as genai_types
 from conformance.data import fixture_json
 from conformance.probes import prompts
 from conformance.spec.loader import load_specs
-from tests.fakes import BREAKABLE, FLAVORS, FakeServer, base_url
+from tests.fakes import BREAKABLE, FLAVORS, FakeServer, base_url, claim_of
 from tests.fakes.server import Reply, Request
 
 MODELS = {
@@ -98,7 +98,8 @@ def test_every_breakable_id_is_a_claim_of_its_flavors_spec() -> None:
     assert set(BREAKABLE) == set(FLAVORS) <= set(specs)
     for flavor, ids in BREAKABLE.items():
         assert ids, flavor
-        assert ids <= specs[flavor], sorted(ids - specs[flavor])
+        claims = {claim_of(break_id) for break_id in ids}
+        assert claims <= specs[flavor], sorted(claims - specs[flavor])
 
 
 def test_unknown_flavor_or_break_is_a_value_error() -> None:
@@ -258,7 +259,12 @@ def test_openai_specifics() -> None:
     with FakeServer("openai") as server:
         with openai.OpenAI(api_key="sk", base_url=server.base_url, max_retries=0) as client:
             response = client.chat.completions.with_raw_response.create(
-                model="gpt-4o-mini", messages=ask(prompts.BASIC), n=3, logprobs=True, top_logprobs=2
+                model="gpt-4o-mini",
+                messages=ask(prompts.BASIC),
+                n=3,
+                logprobs=True,
+                top_logprobs=2,
+                service_tier="auto",
             )
             reply = response.parse()
             for name in [*RATE_LIMITS, "x-request-id", "openai-organization", "openai-processing-ms"]:
@@ -282,6 +288,12 @@ def test_openai_specifics() -> None:
         plain = raw(server, "POST", "/v1/chat/completions", {"authorization": "Bearer k"}, body).json()
         assert plain["choices"][0]["message"]["refusal"] is None
         assert plain["choices"][0]["logprobs"] is None
+        assert "service_tier" not in plain  # "When the service_tier parameter is set, the response ... include[s]" it
+        for empty_or_unknown in ({"messages": []}, {"service_tier": "turbo"}, {"model": "o4-mini", "max_tokens": 16}):
+            refused = raw(
+                server, "POST", "/v1/chat/completions", {"authorization": "Bearer k"}, body | empty_or_unknown
+            )
+            assert refused.status_code == 400, empty_or_unknown
         assert set(plain["usage"]["completion_tokens_details"]) >= {"reasoning_tokens", "accepted_prediction_tokens"}
         assert raw(server, "POST", "/v1/chat/completions", {}, body).status_code == 401
 
@@ -734,6 +746,8 @@ def _openai_battery(flavor: str) -> list[Request]:
         chat(headers={**auth, "openai-organization": "org-x"}), chat(headers={**auth, "openai-project": "proj-x"}),
         chat(headers={"authorization": "Bearer k"}), chat(model="no-such-model-conformance"), chat(model="gpt-4o"),
         chat(max_tokens=-1), chat(model=None), chat(messages=None), chat(path="/v1beta/chat/completions"),
+        chat(messages=[]), chat(service_tier="conformance-invalid-value"), chat(reasoning_effort="conformance-invalid"),
+        chat(messages=[{"role": "system", "content": [{"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}]}]),
         Request("GET", root + "models", {}, auth), Request("GET", f"{root}models/{model}", {}, auth),
         Request("POST", root + "embeddings", {}, auth, {"model": model, "input": prompts.EMBED}),
     ]  # fmt: skip

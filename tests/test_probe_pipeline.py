@@ -98,9 +98,14 @@ def test_must_equal_n() -> None:
 
 
 def test_error_shape_and_list_bodies() -> None:
-    error = {"error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+    error = {"error": {"type": "authentication_error", "message": "invalid x-api-key", "param": None, "code": None}}
     claim, obs = run("anthropic-openai.error.openai-format", oai.wrong_key, answer(error, 401))
     CHECKS["error_shape"](claim, obs)
+    # "formatos de error consistentes con la API de OpenAI": the reference's error object has param and code
+    native = {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}
+    claim, obs = run("anthropic-openai.error.openai-format", oai.wrong_key, answer(native, 401))
+    with pytest.raises(ConformanceFailure, match=r"lacks \['param', 'code'\]"):
+        CHECKS["error_shape"](claim, obs)
     # a Google-style list body: the raw exchange shows it even though the SDK maps it to code/type None
     claim, obs = run("anthropic-openai.error.openai-format", oai.wrong_key, answer([error], 401))
     with pytest.raises(ConformanceFailure, match="JSON list"):
@@ -114,7 +119,8 @@ def test_stream_is_recorded_as_sse_events() -> None:
             "object": "chat.completion.chunk",
             "created": 1,
             "model": "m",
-            "choices": [{"index": 0, "delta": {"content": "OK"}}],
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
+            "usage": None,
         },
         {
             "id": "c",

@@ -148,6 +148,20 @@ def test_not_testable_and_no_evidence_say_so_with_the_reason(tmp_path: Path) -> 
     assert '<small class="why">no probe for the console</small>' in cell
 
 
+def test_a_could_not_tell_cell_shows_its_reason(tmp_path: Path) -> None:
+    """A check that lacked its evidence is "could not tell", with the reason in the cell and in its details."""
+    reason = "could not tell: no tool call came back, so whether calls are made one at a time cannot be seen"
+    live = {"kind": "live", "host": "api.openai.com", "official": True}
+    doc = results_doc([record("openai.request.parallel_tool_calls", "skip", message=reason, evidence=live)])
+    html = render_report([write(tmp_path / "r.json", doc)], tmp_path / "out").html.read_text(encoding="utf-8")
+    cell = re.search(r'<td[^>]*id="claim-openai.request.parallel_tool_calls".*?</td>', html, re.S).group(0)  # type: ignore[union-attr]
+    assert "? could not tell" in cell
+    assert '<small class="why">no tool call came back, so whether calls are made one at a time cannot' in cell
+    data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    records = next(c for c in data["cells"] if c["c"] == "openai.request.parallel_tool_calls")["r"]
+    assert [(r[1], r[2]) for r in records] == [("unknown", reason)]
+
+
 def test_summary_md_lists_the_failing_claims(tmp_path: Path) -> None:
     markdown = render_report([sample(tmp_path)], tmp_path / "out").markdown.read_text(encoding="utf-8")
     assert "| openai | 1 | 1 | 1 | 1 | 0 | 4 |" in markdown

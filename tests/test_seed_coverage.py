@@ -89,7 +89,7 @@ ANTHROPIC_OPENAI = {
     ("usage", "usage.prompt_tokens_details"): "always_empty",
     ("response", "choices[].message.refusal"): "always_empty",
     ("response", "choices[].message.audio"): "always_empty",
-    ("response", "logprobs"): "always_empty",
+    ("response", "choices[].logprobs"): "always_empty",  # the row "logprobs", where OpenAI puts it (see the claim)
     ("response", "service_tier"): "always_empty",
     ("response", "system_fingerprint"): "always_empty",
     **{

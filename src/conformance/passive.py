@@ -100,6 +100,8 @@ def _has_field(claim: Claim, request: RecordedRequest) -> bool:
 NEEDS: dict[Any, Need] = {
     oai.basic: lambda c, r: _chat(r),
     oai.basic_async: lambda c, r: _chat(r),
+    oai.basic_and_error: lambda c, r: _chat(r),
+    oai.no_credentials: lambda c, r: _chat(r),  # the recorded request carried its key; no negative control here
     oai.chat_at: lambda c, r: _chat(r),
     oai.chat_at_async: lambda c, r: _chat(r),
     oai.stream: lambda c, r: _chat_stream(r),

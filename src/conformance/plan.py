@@ -141,7 +141,10 @@ def _openai_request(claim: Claim) -> Plan:
         check = "thoughts_visible" if field.endswith("include_thoughts") else "accepted"
         return _one(oai.google_thinking, check)
     if status is Status.REQUIRED:
-        return _one(oai.without_field, "required")
+        variants = _one(oai.without_field, "required")
+        if claim.params.get("min_items") and "." not in field:
+            variants.append(Variant("empty", "rejected", probe=oai.empty_list))  # negative control: [] -> 4xx
+        return variants
     if field == "model" and status is Status.PARTIAL and "model names only" in str(claim.params.get("restriction")):
         return _one(oai.foreign_model, "own_model_names_only")
     if field == "reasoning_effort" and claim.id.endswith(".none"):
@@ -185,7 +188,10 @@ def _openai_request(claim: Claim) -> Plan:
         return Untestable(f"status {status.value} of a request field has no check yet")
     if status is Status.LIMITED and "max" not in claim.params:
         return Untestable("no numeric limit to exceed")
-    return _one(oai.with_field, by_status[status])
+    variants = _one(oai.with_field, by_status[status])
+    if isinstance(claim.params.get("enum"), list):
+        variants.append(Variant("invalid-enum", "rejected", probe=oai.invalid_enum))  # negative control: 4xx
+    return variants
 
 
 def _openai(claim: Claim) -> Plan:
@@ -224,11 +230,13 @@ def _openai(claim: Claim) -> Plan:
             )
         if "tool_calls" in field:
             return _one(oai.tools, check)
+        if field.endswith("message.reasoning_content"):
+            return _one(oai.thinking, check)  # thinking text comes back here, if anywhere: ask for thinking
         if field.startswith("data[]") or field.startswith("data."):
             return _one(oai.embeddings, check)
         if field.endswith("message.audio"):
             return _one(oai.audio_output, check)
-        if "logprobs" in field and status is Status.SUPPORTED:
+        if "logprobs" in field:
             return _one(oai.logprobs, check)
         return _one(oai.basic, check)
     if loc is Location.STREAM:
@@ -242,12 +250,13 @@ def _openai(claim: Claim) -> Plan:
         if field.lower() in _ONLY_ON_ERRORS:
             return Untestable(_ONLY_ON_ERRORS[field.lower()])
         check = _HEADER_CHECK.get(status)
-        return _one(oai.basic, check) if check else Untestable(f"status {status.value} of a header has no check yet")
+        probe = oai.basic_and_error if claim.params.get("every_response") else oai.basic
+        return _one(probe, check) if check else Untestable(f"status {status.value} of a header has no check yet")
     if loc is Location.REQUEST_HEADER:
         if status is Status.REQUIRED:
             return _one(oai.without_header, "required")
         if field.lower() == "authorization":
-            return _one(oai.basic, "bearer_auth")
+            return _one(oai.no_credentials, "bearer_auth")  # with the negative control: no credentials -> 401
         if field.lower() == "content-type":
             return _one(oai.basic, "header_sent_and_accepted")
         return Untestable(f"{field} needs the key owner's own id, which no probe knows")
@@ -256,10 +265,7 @@ def _openai(claim: Claim) -> Plan:
     if loc is Location.ENDPOINT:
         path = field.split(" ", 1)[-1]
         if path.endswith("chat/completions") and field.startswith("POST"):
-            return [
-                Variant("sync", "endpoint_ok", probe=oai.chat_at),
-                Variant("async", "endpoint_ok", async_probe=oai.chat_at_async),
-            ]
+            return _sync_async_stream(oai.chat_at, oai.chat_at_async, oai.stream_at, "endpoint_ok")
         if path.rstrip("/").endswith("/models") and field.startswith("GET"):
             return _one(oai.models_list, "endpoint_ok")
         if "/models/" in path and field.startswith("GET"):
@@ -279,10 +285,10 @@ def _openai(claim: Claim) -> Plan:
             return _one(oai.reasoning_default, "default_reasoning")
         if field == "thought_signatures":
             return _one(oai.thought_signatures, "thought_signatures")
-        if "thinking-not-returned" in claim.id or ("thinking" in claim.id and "return" in claim.id):
-            return _one(oai.thinking, "thinking_not_returned")
-        if "unsupported-fields" in claim.id:
-            return _one(oai.unlisted_field, "accepted")
+        if status is Status.PARTIAL:
+            return Untestable(
+                f"the doc states it for some cases without naming them: {claim.params.get('restriction')}"
+            )
         if field == "base_url":
             return _one(oai.basic, "endpoint_ok")
         return Untestable(f"no probe isolates this behaviour yet: {claim.field}")

@@ -49,7 +49,7 @@ OPENAI_FIELD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "parallel_tool_calls": st.just(False),
     "max_tokens": st.integers(min_value=3, max_value=5),
     "max_completion_tokens": st.integers(min_value=3, max_value=5),
-    "stop": st.just([]),  # set by the stop probe itself
+    "stop": st.just(["END"]),  # one sequence, within every limit (the stop probe sends its own)
     "stream": st.just(True),
     "stream_options": st.just({"include_usage": True}),
     "n": st.just(1),
@@ -118,6 +118,15 @@ def over_limit_value(claim: Claim) -> Any:
     if claim.field not in OPENAI_FIELD_VALUES:
         raise KeyError(claim.field)
     return json.loads(_draw_cached(f"over-limit:{claim.field}:{claim.params['max']}"))
+
+
+def under_limit_value(claim: Claim) -> Any:
+    """A value below a ``limited`` claim's ``min``: one less for an integer minimum, half a unit less otherwise."""
+    low = claim.params["min"]
+    within = value_for(claim, claim.field)
+    if isinstance(within, int) and not isinstance(within, bool) and isinstance(low, int):
+        return low - 1
+    return round(float(low) - 0.5, 2)
 
 
 CACHEABLE_MINIMUM_TOKENS: tuple[tuple[str, int], ...] = (

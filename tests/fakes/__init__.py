@@ -15,13 +15,24 @@ from . import anthropic_native, gemini_native, openai_compat
 from .faults import Config, Fault, Flavor, fresh_id
 from .server import LOCALHOST, HttpServer, Recorded, Reply, Request
 
-__all__ = ["BREAKABLE", "FLAVORS", "FakeServer", "Recorded", "base_url"]
+__all__ = ["BREAKABLE", "FLAVORS", "FakeServer", "Recorded", "base_url", "claim_of", "expected_outcome"]
 
 FLAVORS: dict[str, Flavor] = {**openai_compat.FLAVORS, **anthropic_native.FLAVORS, **gemini_native.FLAVORS}
 BREAKABLE: dict[str, frozenset[str]] = {
     name: frozenset(f"{name}.{suffix}" for suffix in flavor.faults) for name, flavor in FLAVORS.items()
 }
-"""Flavor -> the claim ids whose documented behaviour the fake implements and can break."""
+"""Flavor -> the break ids: the claim ids whose documented behaviour the fake implements and can break, and
+``<claim id>#<variant>`` where one claim has several breaks."""
+
+
+def claim_of(break_id: str) -> str:
+    """The claim a break id breaks (``openai.request.stop#one-sequence-refused`` -> ``openai.request.stop``)."""
+    return break_id.partition("#")[0]
+
+
+def expected_outcome(flavor: str, break_id: str) -> str:
+    """What the claim's check must say about the break: ``fail`` or ``could not tell``."""
+    return FLAVORS[flavor].faults[break_id.removeprefix(f"{flavor}.")].expect
 
 
 class FakeServer(HttpServer):

@@ -235,10 +235,36 @@ ReplyHook = Callable[[Reply], None]
 
 @dataclass(frozen=True)
 class Fault:
-    """Breaks one claim: turns a knob of the config, and/or edits every reply."""
+    """Breaks one claim: turns a knob of the config, and/or edits every reply.
+
+    A flavor's fault table is keyed by claim-id suffix, optionally with ``#variant`` when one claim has several
+    breaks (``request.parallel_tool_calls#no-tool-calls``). ``expect`` is what the claim's check must say about
+    the break: ``fail``, or ``could not tell`` where the break takes away the evidence the check needs."""
 
     config: ConfigHook | None = None
     reply: ReplyHook | None = None
+    expect: str = "fail"
+
+
+def expecting(outcome: str, fault: Fault) -> Fault:
+    """The same fault, judged ``outcome`` (``could not tell``) instead of ``fail``."""
+    return Fault(fault.config, fault.reply, outcome)
+
+
+def both(*faults: Fault) -> Fault:
+    """Several faults as one break (each config hook, then each reply edit)."""
+
+    def config(cfg: Config) -> None:
+        for fault in faults:
+            if fault.config is not None:
+                fault.config(cfg)
+
+    def reply(answer: Reply) -> None:
+        for fault in faults:
+            if fault.reply is not None:
+                fault.reply(answer)
+
+    return Fault(config, reply)
 
 
 def field_fault(path: str) -> Fault:

@@ -7,6 +7,7 @@ its fault table says how each implemented claim breaks.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
@@ -24,13 +25,16 @@ from .faults import (
     Flavor,
     Limit,
     Problem,
+    Rule,
     body,
+    both,
     check,
     check_body,
     check_model,
     chunks,
     effect,
     error_shape,
+    expecting,
     field_fault,
     find,
     fresh_id,
@@ -41,6 +45,7 @@ from .faults import (
     models_matching,
     more_models,
     no_models,
+    parents,
     pick,
     refuse,
     reply_edit,
@@ -97,9 +102,10 @@ def openai_config() -> Config:
         models=("gpt-4o-mini", "gpt-4o", "gpt-4o-audio-preview", "o4-mini", "text-embedding-3-small"),
         routes={"chat", "models", "model", "embeddings", "images", "files", "file-delete", "batches", "batch"},
         effects=set(EFFECTS | {"logprobs", "response_format"}),
-        checks={"key", "model", "min-tokens", "unknown-fields"},
+        checks={"key", "model", "min-tokens", "unknown-fields", "min-messages"},
         required={"model", "messages", "tools[].function.name"},
         required_headers={"authorization"},
+        refused={Rule("max_tokens", models="o[134]*")},  # reasoning models take max_completion_tokens only
         limits={
             "temperature": Limit(0, 2, cap=False),
             "n": Limit(1, 128, cap=False),
@@ -130,7 +136,7 @@ def anthropic_openai_config() -> Config:
         models=("claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-20250514"),
         routes={"chat", "models", "model"},
         effects=set(EFFECTS),
-        checks={"key", "model", "model-prefix", "min-tokens"},
+        checks={"key", "model", "model-prefix", "min-tokens", "min-messages"},
         required={"model", "messages"},
         required_headers={"authorization"},
         limits={"temperature": Limit(0, 1, cap=True), "n": Limit(1, 1, cap=False)},
@@ -147,7 +153,7 @@ def gemini_openai_config() -> Config:
         models=(*GEMINI_MODELS, "imagen-3.0-generate-002"),  # the image model of the documented example
         routes={"chat", "chat-v1beta", "models", "model", "embeddings", "images", "batches", "batch", "native-upload"},
         effects=set(EFFECTS | {"response_format", "include_thoughts", "reasoning_usage", "default_thinking"}),
-        checks={"key", "model", "model-prefix", "min-tokens", "exclusive"},
+        checks={"key", "model", "model-prefix", "min-tokens", "exclusive", "min-messages"},
         required={"model", "messages"},
         required_headers={"authorization"},
         enums={"reasoning_effort": frozenset({"none", "minimal", "low", "medium", "high"})},
@@ -243,6 +249,8 @@ def _chat(cfg: Config, req: Request) -> Reply:
     overlap = google.keys() & {"thinking_level", "thinking_budget"}
     if "exclusive" in cfg.checks and data.get("reasoning_effort") is not None and overlap:
         raise Problem(400, "reasoning_effort and thinking_level/thinking_budget cannot be used together.")
+    if "min-messages" in cfg.checks and data.get("messages") == []:
+        raise Problem(400, "Invalid 'messages': empty array. Expected an array with minimum length 1.", "messages")
     messages = data.get("messages") or []
     if not isinstance(messages, list) or not all(isinstance(m, dict) and m.get("role") in ROLES for m in messages):
         raise Problem(400, "Invalid 'messages': every message needs a valid role.", "messages", "invalid_value")
@@ -265,7 +273,10 @@ def _chat(cfg: Config, req: Request) -> Reply:
         "usage": usage,
     }
     if cfg.extras:
-        reply["service_tier"] = "default" if data.get("service_tier") in (None, "auto") else data["service_tier"]
+        if (
+            data.get("service_tier") is not None
+        ):  # "When the service_tier parameter is set, the response ... include[s]"
+            reply["service_tier"] = "default" if data["service_tier"] == "auto" else data["service_tier"]
         reply["system_fingerprint"] = "fp_fake0001"
     return Reply(body=reply, kind="chat")
 
@@ -584,8 +595,7 @@ FAULTS: dict[str, Fault] = {
     "tool.tools.function.strict": refuse("tools[].function.strict"),
     "tool.tool_choice": refuse("tool_choice"),
     "behavior.system-developer-hoisting": effect("hoisting"),
-    "behavior.thinking-not-returned": thinking_out(),
-    "behavior.unsupported-fields-ignored": check("unknown-fields"),
+    "response.choices.message.reasoning_content": thinking_out(),
     "response.id": body("id"),
     "response.object": body("object"),
     "response.created": body("created"),
@@ -600,7 +610,7 @@ FAULTS: dict[str, Fault] = {
     "response.choices.message.refusal": body("choices[].message.refusal", "I can't help with that."),
     "response.choices.message.audio": body("choices[].message.audio", AUDIO),
     "response.choices.logprobs": body("choices[].logprobs", LOGPROBS),
-    "response.logprobs": body("logprobs", LOGPROBS),
+    "response.logprobs": body("choices[].logprobs", LOGPROBS),  # the field OpenAI and the claim name
     "response.service_tier": body("service_tier", "default"),
     "response.system_fingerprint": body("system_fingerprint", "fp_fake0001"),
     "response.data.embedding": body("data[].embedding", kinds={"embeddings"}),
@@ -675,7 +685,7 @@ ANTHROPIC_OPENAI_FAULTS = pick(
     request.top_logprobs request.reasoning_effort request.extra_body.thinking
     tool.tools.function.name tool.tools.function.description tool.tools.function.parameters tool.tools.function.strict
     message.messages.content.input_audio
-    behavior.system-developer-hoisting behavior.thinking-not-returned behavior.unsupported-fields-ignored
+    behavior.system-developer-hoisting response.choices.message.reasoning_content
     response.id response.choices response.choices.finish_reason response.choices.index response.choices.message.role
     response.choices.message.content response.choices.message.tool_calls response.object response.created
     response.model response.choices.message.refusal response.choices.message.audio response.logprobs
@@ -726,6 +736,160 @@ GEMINI_OPENAI_FAULTS = pick(
         "extra_body.google.thinking_config.thinking_budget", "google.thinking_config.thinking_budget"
     ),
 }
+
+# --- breaks that a check used to let pass (issue 17): each is a variant of the claim it breaks ----------------------
+
+
+def _chat_body(edit: Any) -> Fault:
+    """Edit each non-streamed chat answer's body."""
+    return reply_edit({"chat"}, lambda reply: edit(reply.body))
+
+
+def _set(path: str, value: Any) -> Fault:
+    """Every ``path`` of a chat answer (present or not) set to ``value``."""
+
+    def edit(data: dict[str, Any]) -> None:
+        for holder, key in parents(data, path):
+            holder[key] = copy.deepcopy(value)
+
+    return _chat_body(edit)
+
+
+def _no_tool_calls(data: dict[str, Any]) -> None:
+    for choice in data.get("choices") or []:
+        message = choice.get("message") or {}
+        if message.pop("tool_calls", None) is not None:
+            message["content"] = "I would rather not use the tools."
+            choice["finish_reason"] = "stop"
+
+
+def _comma_count(data: dict[str, Any]) -> None:
+    """The counting answer written "1, 2, 3, ..." (so the stop sequence "7" sits in "7,", not in a word of its own)."""
+    for choice in data.get("choices") or []:
+        message = choice.get("message") or {}
+        if isinstance(message.get("content"), str) and message["content"].startswith("1 2 3"):
+            message["content"] = ", ".join(message["content"].split()) + ","
+
+
+def _native_error(reply: Reply) -> None:
+    """The error in Anthropic's native shape: ``{"type": "error", "error": {"type", "message"}}`` (no param, code)."""
+    error = reply.body.get("error") if isinstance(reply.body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else str(reply.body)
+    reply.body = {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+
+
+def _usage_chunk_with_choice(reply: Reply) -> None:
+    for _, data in reply.events or []:
+        if isinstance(data, dict) and data.get("choices") == [] and isinstance(data.get("usage"), dict):
+            data["choices"] = [{"index": 0, "delta": {}, "finish_reason": "stop"}]
+
+
+def _no_usage_null(reply: Reply) -> None:
+    for _, data in reply.events or []:
+        if isinstance(data, dict) and data.get("usage", False) is None:
+            del data["usage"]
+
+
+def _no_role(reply: Reply) -> None:
+    for _, data in reply.events or []:
+        for choice in data.get("choices") or [] if isinstance(data, dict) else []:
+            choice.get("delta", {}).pop("role", None)
+
+
+def _finish_twice(reply: Reply) -> None:
+    for _, data in reply.events or []:
+        for choice in data.get("choices") or [] if isinstance(data, dict) else []:
+            if "content" in choice.get("delta", {}):
+                choice["finish_reason"] = "stop"
+
+
+def _no_events(reply: Reply) -> None:
+    reply.events = []
+
+
+def _over_budget(data: dict[str, Any]) -> None:
+    usage = data.get("usage") or {}
+    usage["completion_tokens_details"] = {"reasoning_tokens": 30000}
+    usage["total_tokens"] = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0) + 30000
+
+
+def _limit_low(name: str, low: float) -> Fault:
+    """A range's lower bound no longer enforced."""
+
+    def hook(cfg: Config) -> None:
+        cfg.limits[name].low = low
+
+    return Fault(config=hook)
+
+
+def _enum_off(name: str) -> Fault:
+    """Any value of an enum field accepted."""
+    return Fault(config=lambda cfg: cfg.enums.pop(name, None))
+
+
+def _only_empty_stop(cfg: Config) -> None:
+    cfg.limits["stop"] = Limit(0, 0, cap=False)
+
+
+STREAM_BREAKS = {
+    "stream.stream_options.include_usage#usage-chunk-with-choice": reply_edit(
+        {"chat-stream"}, _usage_chunk_with_choice
+    ),
+    "stream.stream_options.include_usage#no-usage-null": reply_edit({"chat-stream"}, _no_usage_null),
+    "stream.choices.delta.content#no-role": reply_edit({"chat-stream"}, _no_role),
+    "stream.choices.delta.content#finish-reason-twice": reply_edit({"chat-stream"}, _finish_twice),
+}
+OPENAI_FAULTS |= STREAM_BREAKS | {
+    "endpoint.post-v1-chat-completions#stream-as-json": effect("stream"),
+    "endpoint.post-v1-chat-completions#stream-without-events": reply_edit({"chat-stream"}, _no_events),
+    "request.messages#empty-accepted": check("min-messages"),
+    "request.response_format#plain-text": effect("response_format"),
+    "request.response_format.json_object#plain-text": effect("response_format"),
+    "request.response_format.json_schema#plain-text": effect("response_format"),
+    "request.parallel_tool_calls#no-tool-calls": expecting("could not tell", _chat_body(_no_tool_calls)),
+    "request.stop#one-sequence-refused": Fault(config=_only_empty_stop),
+    "request.temperature#no-lower-bound": _limit_low("temperature", -10),
+    "request.n#zero-accepted": _limit_low("n", 0),
+    "request.presence_penalty#no-lower-bound": _limit_low("presence_penalty", -10),
+    "request.frequency_penalty#no-lower-bound": _limit_low("frequency_penalty", -10),
+    "request.reasoning_effort#any-value-accepted": _enum_off("reasoning_effort"),
+    "request.service_tier#any-value-accepted": _enum_off("service_tier"),
+    "response.service_tier#unknown-tier": _set("service_tier", "turbo"),
+    "response.system_fingerprint": _set("system_fingerprint", 12345),  # not required: only a wrong type fails
+    "response.system_fingerprint#absent": expecting("could not tell", body("system_fingerprint")),
+    "response.choices.finish_reason#unknown-reason": _set("choices[].finish_reason", "end_turn"),
+    "usage.total_tokens#a-string": _set("usage.total_tokens", "12"),
+    "error.body#no-param-or-code": reply_edit({"error"}, _native_error),
+}
+ANTHROPIC_OPENAI_FAULTS |= {
+    "request.response_format#obeyed": effect("response_format"),
+    "request.parallel_tool_calls#no-tool-calls": expecting("could not tell", _chat_body(_no_tool_calls)),
+    "request.stop#comma-count": both(effect("stop"), _chat_body(_comma_count)),
+    "response.object#wrong-value": _set("object", "message"),
+    "response.finish_reason": body("choices[].finish_reason"),  # the bare row: in neither place it may be
+    "response.content": body("choices[].message.content"),
+    "response.choices.finish_reason#unknown-reason": _set("choices[].finish_reason", "end_turn"),
+    "response.choices.message.role#wrong-role": _set("choices[].message.role", "model"),
+    "usage.prompt_tokens#a-string": _set("usage.prompt_tokens", "5"),
+    "request_header.authorization#no-credentials-accepted": header_optional("authorization"),
+    "error.openai-format#native-shape": reply_edit({"error"}, _native_error),
+    "behavior.prompt-caching#cache-control-refused": expecting(
+        "could not tell", refuse("messages[].content[].cache_control")
+    ),
+    "endpoint.post-v1-chat-completions#stream-as-json": effect("stream"),
+}
+GEMINI_OPENAI_FAULTS |= STREAM_BREAKS | {
+    "request.response_format#plain-text": effect("response_format"),
+    "request_header.authorization#no-credentials-accepted": header_optional("authorization"),
+    "request.extra_body.google.thinking_config.thinking_budget#string-refused": refuse(
+        "extra_body.google.thinking_config.thinking_budget", "google.thinking_config.thinking_budget", value="low"
+    ),
+    "request.reasoning_effort.gemini-2-5#over-budget": _chat_body(_over_budget),
+    "request.reasoning_effort.gemini-2-5#any-value-accepted": _enum_off("reasoning_effort"),
+    "request.reasoning_effort.gemini-3#any-value-accepted": _enum_off("reasoning_effort"),
+    "endpoint.post-chat-completions#stream-as-json": effect("stream"),
+}
+
 
 FLAVORS = {
     "openai": Flavor("openai", openai_config, app, OPENAI_FAULTS, ROOTS["openai"]),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.checks import behavior, effects, errors, fields, headers, jobs, native, usage
+from conformance.checks import behavior, effects, errors, fields, headers, jobs, native, reference, stream, usage
 from conformance.checks.registry import CHECKS, ConformanceFailure, register
 
 __all__ = [
@@ -15,6 +15,8 @@ __all__ = [
     "headers",
     "jobs",
     "native",
+    "reference",
     "register",
+    "stream",
     "usage",
 ]

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.checks.registry import fail, register, require_ok, require_rejected, resolve
+from conformance.checks.registry import (
+    cannot_tell,
+    fail,
+    is_stream_request,
+    register,
+    require_ok,
+    require_rejected,
+    require_stream,
+    resolve,
+)
+from conformance.checks.stream import judge_stream
 from conformance.probes import prompts
 from conformance.probes.base import Observation
 from conformance.spec.model import Claim
@@ -12,10 +22,15 @@ from conformance.spec.model import Claim
 
 @register("endpoint_ok")
 def endpoint_ok(claim: Claim, obs: Observation) -> None:
-    """The endpoint answers 2xx with a JSON object the SDK parses."""
+    """The endpoint answers 2xx with a JSON object the SDK parses; a stream request, with a stream of events."""
     for call in obs.calls:
+        if is_stream_request(call):
+            require_stream(call, f"{claim.field} ({call.label})")
+            if obs.values.get("sdk", "openai") == "openai":
+                judge_stream(claim, call)  # a chat stream: the whole chunk grammar
+            continue
         body = require_ok(call, f"{claim.field} ({call.label})")
-        if not body and not (call.response and call.response.is_sse):
+        if not body:
             fail(f"{claim.field} answered without a JSON object")
 
 
@@ -40,11 +55,27 @@ def thinking_not_returned(claim: Claim, obs: Observation) -> None:
 
 @register("mapped_inputs_accepted")
 def mapped_inputs_accepted(claim: Claim, obs: Observation) -> None:
-    """Every documented input of the mapping table is accepted."""
+    """Every documented input of the mapping table is accepted; where a row maps to a token budget
+    (``thinking_budget``), the reasoning tokens spent stay within it; a value outside the table is refused."""
+    from conformance.checks.effects import reasoning_spent
+
+    rows = {str(row.get("from")): row.get("to") for row in claim.params.get("mapping", []) if isinstance(row, dict)}
     if not obs.calls:
         fail("the mapping table has no inputs to send")
     for call in obs.calls:
-        require_ok(call, call.label)
+        if call.label.startswith("negative:"):
+            require_rejected(call, f"a request with {call.label.removeprefix('negative:')}, which the table lacks")
+            continue
+        body = require_ok(call, call.label)
+        target = rows.get(call.label.partition("=")[2])
+        budget = target.get("thinking_budget") if isinstance(target, dict) else None
+        if not isinstance(budget, int):
+            continue
+        if not isinstance(body.get("usage"), dict):
+            cannot_tell(f"the answer to {call.label} reports no usage, so the reasoning tokens spent cannot be seen")
+        spent = reasoning_spent(body)
+        if spent > budget:
+            fail(f"{call.label} maps to thinking_budget {budget}, but {spent} reasoning tokens were spent")
 
 
 @register("exclusive_rejected")
@@ -77,7 +108,13 @@ def _cached_tokens(body: dict[str, Any]) -> int:
 @register("prompt_not_cached")
 def prompt_not_cached(claim: Claim, obs: Observation) -> None:
     """The same cacheable prompt sent twice: both accepted, and the repeat reads nothing from a cache."""
-    require_ok(obs.call("first"), "the first request with a cacheable prompt")
+    first = obs.call("first")
+    if first.status is not None and 400 <= first.status < 500:
+        cannot_tell(
+            f"the cacheable prompt was refused (HTTP {first.status}), which the doc allows (effect unspecified); "
+            "no cache reads to look for"
+        )
+    require_ok(first, "the first request with a cacheable prompt")
     repeat = require_ok(obs.call("repeat"), "the same request again")
     cached = _cached_tokens(repeat)
     if cached > 0:
@@ -96,7 +133,7 @@ def thought_signatures(claim: Claim, obs: Observation) -> None:
     body = require_ok(obs.call("tool-call"), "a request with tools")
     calls = [c for c in resolve(body, "choices[].message.tool_calls[]") if isinstance(c, dict)]
     if not calls:
-        fail("no tool call came back, so no thought signature could be looked for")
+        cannot_tell("no tool call came back, so no thought signature could be looked for")
     signature = resolve(calls[0], "extra_content.google.thought_signature")[0]
     if not isinstance(signature, str) or not signature:
         fail(f"the tool call carries no extra_content.google.thought_signature (got {signature!r}): {calls[0]}")

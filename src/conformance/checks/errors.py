@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.checks import reference
 from conformance.checks.registry import fail, register, require_rejected
 from conformance.probes.base import Observation
 from conformance.spec.model import Claim, Sdk
@@ -56,6 +57,9 @@ def error_shape(claim: Claim, obs: Observation) -> None:
     if problem:
         fail(f"error body is not in the documented {sdk.value} shape: {problem}; body: {response.body[:300]}")
     error = response.json.get("error", {}) if isinstance(response.json, dict) else {}
+    wrong = reference.problems(error, reference.constraints(claim, sdk.value))
+    if wrong:
+        fail(f"the error object {wrong[0]}; body: {response.body[:300]}")
     for key in ("type", "code"):
         if key in claim.params and error.get(key) != claim.params[key]:
             fail(f"error.{key} should be {claim.params[key]!r}, got {error.get(key)!r}")

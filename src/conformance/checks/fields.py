@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from conformance.checks.registry import MISSING, fail, is_empty, register, require_ok, require_rejected, resolve
+from conformance.checks import reference
+from conformance.checks.registry import (
+    MISSING,
+    cannot_tell,
+    fail,
+    is_empty,
+    register,
+    require_ok,
+    require_rejected,
+    resolve,
+)
 from conformance.probes.base import Observation
 from conformance.spec.model import Claim
-
-
-def _sse_json(obs: Observation) -> list[Any]:
-    response = obs.main.response
-    if response is None:
-        return []
-    out = []
-    for event in response.events:
-        if event.data.strip() == "[DONE]":
-            continue
-        try:
-            out.append(event.json())
-        except ValueError:
-            continue
-    return out
 
 
 @register("accepted")
@@ -47,6 +43,46 @@ def ignored(claim: Claim, obs: Observation) -> None:
         choices = body.get("choices", [])
         if len(choices) != 1:
             fail(f"n is documented as ignored, but {len(choices)} choices came back")
+    if claim.field == "response_format":
+        obeyed = [c for c in _contents(body) if isinstance(_json_object(c), dict)]
+        if obeyed:
+            fail(
+                f"response_format is documented as ignored, but the answer obeys it (a JSON object): {obeyed[0][:120]!r}"
+            )
+
+
+def _contents(body: dict[str, Any]) -> list[str]:
+    return [c for c in resolve(body, "choices[].message.content") if isinstance(c, str)]
+
+
+def _json_object(text: str) -> Any:
+    """The JSON value of an answer text (a Markdown code fence around it allowed), or None."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.strip("`").removeprefix("json").strip()
+    try:
+        return json.loads(stripped)
+    except ValueError:
+        return None
+
+
+@register("json_answer")
+def json_answer(claim: Claim, obs: Observation) -> None:
+    """response_format json_object / json_schema: accepted, and the answer is a JSON object (with the schema's
+    required keys, for json_schema)."""
+    body = require_ok(obs.main, f"a request with response_format={obs.values.get('response_format')!r}")
+    contents = _contents(body)
+    if not contents:
+        cannot_tell("the answer carries no message content to read as JSON")
+    asked = obs.values.get("response_format") or {}
+    for content in contents:
+        value = _json_object(content)
+        if not isinstance(value, dict):
+            fail(f"response_format {asked.get('type')!r} asks for a JSON object, but the answer is {content[:120]!r}")
+        schema = (asked.get("json_schema") or {}).get("schema") or {}
+        lacking = [k for k in schema.get("required", []) if k not in value]
+        if lacking:
+            fail(f"the JSON answer lacks the schema's required keys {lacking}: {content[:120]!r}")
 
 
 @register("capped")
@@ -75,20 +111,26 @@ def own_model_names_only(claim: Claim, obs: Observation) -> None:
 
 @register("limited")
 def limited(claim: Claim, obs: Observation) -> None:
-    """A value beyond the documented maximum is refused (with the documented status); one within it is accepted."""
+    """A value beyond the documented maximum (and, where the doc gives one, below the minimum) is refused with the
+    documented status; one within the range is accepted."""
     over = obs.values.get(claim.field)
-    status = require_rejected(
-        obs.call("over-limit"), f"{claim.field}={over!r} (above the documented max {claim.params['max']})"
-    )
     expected = claim.params.get("error_status")
-    if expected is not None and status != expected:
-        fail(f"{claim.field}={over!r} was refused with HTTP {status}, the doc says {expected}")
+    refused = [("over-limit", over, f"above the documented max {claim.params['max']}")]
+    if "min" in claim.params:
+        refused.append(
+            ("under-limit", obs.values.get(f"{claim.field} (under the limit)"), f"below {claim.params['min']}")
+        )
+    for label, value, why in refused:
+        status = require_rejected(obs.call(label), f"{claim.field}={value!r} ({why})")
+        if expected is not None and status != expected:
+            fail(f"{claim.field}={value!r} was refused with HTTP {status}, the doc says {expected}")
     require_ok(obs.call("within-limit"), f"{claim.field} within the limit")
 
 
 @register("rejected")
 def rejected(claim: Claim, obs: Observation) -> None:
-    """The request is refused with a 4xx (a recorded request with a value the doc does not allow)."""
+    """The request is refused with a 4xx: a value the doc does not allow (a negative control: outside the documented
+    enum, an empty list where one item is the minimum; or a recorded request with such a value)."""
     require_rejected(obs.main, f"a request with {claim.field}={obs.values.get(claim.field)!r}")
 
 
@@ -102,24 +144,67 @@ def required(claim: Claim, obs: Observation) -> None:
     require_ok(obs.call("with"), f"the same request with {claim.field}")
 
 
+def placed(body: Any, field: str) -> list[tuple[Any, Any]]:
+    """Every (holder, value) at a dotted path: the object holding the last key, and its value (MISSING if absent).
+    Holders that are not there (no ``choices`` at all) give nothing."""
+    head, _, last = field.rpartition(".")
+    holders = resolve(body, head) if head else [body]
+    if last.endswith("[]"):
+        return [(h, v) for h in holders if isinstance(h, dict) for v in resolve(h, last)]
+    return [(h, h.get(last, MISSING)) for h in holders if isinstance(h, dict)]
+
+
+def held_to_reference(claim: Claim, obs: Observation, found: list[tuple[Any, Any]], nullable: bool = False) -> None:
+    """Every present value obeys the field's constraints (its own params, or the reference's for ``supported``)."""
+    rules = reference.constraints(claim, str(obs.values.get("sdk", "openai")))
+    for holder, value in found:
+        if value is MISSING or (value is None and nullable):
+            continue
+        wrong = reference.problems(value, rules, holder)
+        if wrong:
+            fail(f"{claim.field} {wrong[0]}")
+
+
+def _holders(claim: Claim, body: dict[str, Any]) -> list[tuple[Any, Any]]:
+    found = placed(body, claim.field)
+    if not found:
+        cannot_tell(f"the answer has no {claim.field.rpartition('.')[0] or 'body'} to hold {claim.field}")
+    return found
+
+
 @register("response_present")
 def response_present(claim: Claim, obs: Observation) -> None:
-    """The response field is present and not null."""
+    """The response field is present, not null, and as the reference documents it (type, value, keys)."""
     body = require_ok(obs.main)
-    values = resolve(body, claim.field)
+    found = _holders(claim, body)
+    values = [v for _, v in found]
     if "[]" in claim.field.rsplit(".", 1)[0] + "." and any(v is not MISSING and v is not None for v in values):
+        held_to_reference(claim, obs, found)
         return  # an array of blocks of several types (text, tool_use): the field is in the blocks that have it
     if any(v is MISSING or v is None for v in values):
         fail(f"response field {claim.field} is documented as supported but is {values[0]!r} in the response")
+    held_to_reference(claim, obs, found)
 
 
 @register("response_key_present")
 def response_key_present(claim: Claim, obs: Observation) -> None:
     """The response field is present; null is a value (for fields the API defines as nullable, e.g. ``refusal``)."""
     body = require_ok(obs.main)
-    values = resolve(body, claim.field)
-    if any(v is MISSING for v in values):
+    found = _holders(claim, body)
+    if any(v is MISSING for _, v in found):
         fail(f"response field {claim.field} is documented as always present (possibly null) but is absent")
+    held_to_reference(claim, obs, found, nullable=True)
+
+
+@register("response_if_present")
+def response_if_present(claim: Claim, obs: Observation) -> None:
+    """An optional response field (not required by the reference): absent is allowed (could not tell), and when
+    present it is null or as documented (type, value)."""
+    body = require_ok(obs.main)
+    found = [(h, v) for h, v in _holders(claim, body) if v is not MISSING]
+    if not found:
+        cannot_tell(f"{claim.field} is optional and this answer does not carry it")
+    held_to_reference(claim, obs, found, nullable=True)
 
 
 @register("response_row_shorthand")
@@ -137,6 +222,7 @@ def response_row_shorthand(claim: Claim, obs: Observation) -> None:
 @register("response_constant")
 def response_constant(claim: Claim, obs: Observation) -> None:
     body = require_ok(obs.main)
+    _holders(claim, body)
     if "length" in claim.params:
         arrays = resolve(body, claim.field.removesuffix("[]"))
         got = [len(a) if isinstance(a, list) else a for a in arrays]
@@ -151,7 +237,7 @@ def response_constant(claim: Claim, obs: Observation) -> None:
 @register("response_empty")
 def response_empty(claim: Claim, obs: Observation) -> None:
     body = require_ok(obs.main)
-    values = [v for v in resolve(body, claim.field) if not is_empty(v)]
+    values = [v for _, v in _holders(claim, body) if not is_empty(v)]
     if values:
         fail(f"{claim.field} is documented as always empty, but the response has {str(values)[:200]}")
 
@@ -173,11 +259,11 @@ def max_tokens_effect(claim: Claim, obs: Observation) -> None:
 def stop_effect(claim: Claim, obs: Observation) -> None:
     """The answer ends before the stop sequence."""
     body = require_ok(obs.main)
-    contents = [c for c in resolve(body, "choices[].message.content") if isinstance(c, str)]
+    contents = _contents(body)
     stop = obs.values["stop"][0]
     if not contents:
-        fail("no content came back")
-    if any(stop in c.split() for c in contents):
+        cannot_tell("no message content came back to look for the stop sequence in")
+    if any(stop in c for c in contents):  # a stop sequence is a substring ("7," holds "7"), not a word
         fail(f"stop={obs.values['stop']} but the answer contains {stop!r}: {contents[0][:120]!r}")
     reasons = resolve(body, "choices[].finish_reason")
     if reasons != ["stop"]:
@@ -187,8 +273,6 @@ def stop_effect(claim: Claim, obs: Observation) -> None:
 @register("tool_calls")
 def tool_calls(claim: Claim, obs: Observation) -> None:
     """tool_calls come back, naming declared tools, with JSON arguments."""
-    import json
-
     body = require_ok(obs.main)
     calls = [c for c in resolve(body, "choices[].message.tool_calls[]") if c is not MISSING]
     if not calls:
@@ -205,46 +289,13 @@ def tool_calls(claim: Claim, obs: Observation) -> None:
 
 @register("at_most_one_tool_call")
 def at_most_one_tool_call(claim: Claim, obs: Observation) -> None:
+    """parallel_tool_calls=false with a question that needs two tools: exactly one call (none shows nothing)."""
     body = require_ok(obs.main)
     calls = [c for c in resolve(body, "choices[].message.tool_calls[]") if c is not MISSING]
+    if not calls:
+        cannot_tell("no tool call came back, so whether calls are made one at a time cannot be seen")
     if len(calls) > 1:
         fail(f"parallel_tool_calls=false but {len(calls)} tool calls came back")
-
-
-@register("stream_sse")
-def stream_sse(claim: Claim, obs: Observation) -> None:
-    """A stream of chat.completion.chunk events ending with data: [DONE]."""
-    require_ok(obs.main, "the streamed request")
-    response = obs.main.response
-    assert response is not None
-    if not response.is_sse:
-        fail(f"stream=true should answer text/event-stream, got {response.headers.get('content-type')!r}")
-    events = response.events
-    if not events or events[-1].data.strip() != "[DONE]":
-        fail(f"the stream should end with data: [DONE]; last event: {events[-1].data[:80] if events else None!r}")
-    chunks = _sse_json(obs)
-    if not chunks or any(c.get("object") != "chat.completion.chunk" for c in chunks):
-        fail(f"every event should be a chat.completion.chunk: {[c.get('object') for c in chunks][:5]}")
-    _stream_field(claim, chunks)
-
-
-_EVERY_CHUNK = ("id", "object", "created", "model")
-
-
-def _stream_field(claim: Claim, chunks: list[Any]) -> None:
-    """The claim's own field: in every chunk (id, object, created, model), or with content somewhere (deltas)."""
-    field = claim.field
-    if claim.location.value != "stream" or field in ("stream", "done", "[DONE]") or "usage" in field:
-        return
-    if field in _EVERY_CHUNK:
-        lacking = [i for i, chunk in enumerate(chunks) if chunk.get(field) in (None, "")]
-        if lacking:
-            fail(f"chunk(s) {lacking[:5]} of {len(chunks)} have no {field}")
-        return
-    if field.startswith("choices[]"):
-        found = [v for c in chunks for v in resolve(c, field) if not is_empty(v)]
-        if not found:
-            fail(f"no chunk carried {field}")
 
 
 @register("choices_match_n")
@@ -268,16 +319,3 @@ def logprobs_returned(claim: Claim, obs: Observation) -> None:
     for entry in (e for c in contents for e in c):
         if not isinstance(entry, dict) or not isinstance(entry.get("logprob"), int | float) or "token" not in entry:
             fail(f"a logprobs entry lacks token/logprob: {entry!r}")
-
-
-@register("stream_usage")
-def stream_usage(claim: Claim, obs: Observation) -> None:
-    """stream_options.include_usage gives a chunk with usage."""
-    require_ok(obs.main, "the streamed request")
-    usages = [c.get("usage") for c in _sse_json(obs) if isinstance(c.get("usage"), dict)]
-    if not usages:
-        fail("stream_options.include_usage=true but no chunk carried usage")
-    final = usages[-1]
-    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        if not isinstance(final.get(key), int) or final[key] < 0:
-            fail(f"the usage chunk's {key} should be a non-negative integer: {final!r}")

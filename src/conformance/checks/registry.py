@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from conformance.exchange import SseEvent
 from conformance.probes.base import Call, Observation
 from conformance.spec.model import Claim
 
@@ -81,6 +82,33 @@ def require_rejected(call: Call, what: str) -> int:
     if not 400 <= status < 500:
         fail(f"{what} should be rejected with a 4xx error but got HTTP {status}")
     return status
+
+
+def is_stream_request(call: Call) -> bool:
+    """Whether the call asked for a stream: ``stream: true`` in the body, ``alt=sse`` or ``:streamGenerateContent``."""
+    if not call.attempts:
+        return False
+    request = call.attempts[-1].request
+    body = request.json
+    asked = isinstance(body, dict) and body.get("stream") is True
+    return asked or "alt=sse" in request.url or request.path.endswith(":streamGenerateContent")
+
+
+def require_stream(call: Call, what: str = "the streamed request") -> list[SseEvent]:
+    """The call asked for a stream and got one: 2xx, ``text/event-stream`` and at least one event; its events.
+
+    A stream request answered with a JSON body, or an event stream with no event, contradicts every stream claim
+    (the server did not stream), so both fail rather than pass with nothing to judge."""
+    require_ok(call, what)
+    response = call.response
+    assert response is not None
+    if not response.is_sse:
+        kind = response.headers.get("content-type")
+        fail(f"{what} asked for a stream but the answer is {kind!r}, not text/event-stream: {response.body[:160]!r}")
+    events = response.events
+    if not events:
+        fail(f"{what} answered text/event-stream with no event at all")
+    return events
 
 
 def is_empty(value: Any) -> bool:

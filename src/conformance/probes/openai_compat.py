@@ -13,9 +13,11 @@ from conformance.probes import prompts
 from conformance.probes.base import Call, Observation, ProbeContext
 from conformance.probes.clients import openai_async_client, openai_client, perform, perform_async, raw_request
 from conformance.spec.model import Claim
-from conformance.values import cacheable_minimum, over_limit_value, value_for
+from conformance.values import cacheable_minimum, over_limit_value, under_limit_value, value_for
 
 SMALL = 16
+INVALID_ENUM_VALUE = "conformance-invalid-value"
+"""A value outside any documented enum, for the negative control of an enum field."""
 
 
 _TOOL_CALL = {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
@@ -53,8 +55,28 @@ def _chat(ctx: ProbeContext, label: str, **kwargs: Any) -> Call:
 
 
 def basic(ctx: ProbeContext, claim: Claim) -> Observation:
-    """A plain tiny chat completion: for response fields, usage, headers and the endpoint."""
-    return Observation([_chat(ctx, "basic")])
+    """A plain tiny chat completion: for response fields, usage, headers and the endpoint. A response field the
+    reference documents only when a request field is sent (``params.when_sent``) gets that field sent."""
+    sent = claim.params.get("when_sent")
+    fields = dict(sent) if isinstance(sent, dict) else {}
+    return Observation([_chat(ctx, "basic", **_split_extra(fields))], values=fields)
+
+
+def basic_and_error(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A plain completion, then a request for an unknown model: for headers documented on every response."""
+    return Observation([_chat(ctx, "basic"), _chat(ctx, "unknown-model", model="no-such-model-conformance")])
+
+
+def no_credentials(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A plain completion with the key, then the same raw request with no credentials at all (the negative
+    control of a documented authorization header: 401 in the documented shape)."""
+    calls = [_chat(ctx, "basic"), _raw_chat(ctx, "no-credentials", _raw_body(ctx, claim), omit_header="authorization")]
+    return Observation(calls, values={"omitted": "authorization"})
+
+
+def stream_at(ctx: ProbeContext, claim: Claim) -> Observation:
+    """A streamed completion at the claim's own endpoint path."""
+    return stream(_at_endpoint(ctx, claim), claim)
 
 
 async def basic_async(ctx: ProbeContext, claim: Claim) -> Observation:
@@ -94,11 +116,17 @@ def with_field(ctx: ProbeContext, claim: Claim) -> Observation:
         extra["logprobs"] = True
     if name == "response_format":
         extra["messages"] = _messages(prompts.JSON_EVENT)
+    if name == "reasoning_effort":
+        extra["max_completion_tokens"] = 4 * SMALL  # reasoning models refuse max_tokens
     obs = Observation(values={name: value})
     if claim.status.value == "limited":
         over = over_limit_value(claim)
         obs.values = {name: over, f"{name} (within the limit)": value}
         obs.calls.append(_chat(ctx, "over-limit", **_split_extra({**extra, name: over})))
+        if "min" in claim.params:
+            under = under_limit_value(claim)
+            obs.values[f"{name} (under the limit)"] = under
+            obs.calls.append(_chat(ctx, "under-limit", **_split_extra({**extra, name: under})))
         obs.calls.append(_chat(ctx, "within-limit", **_split_extra(extra)))
         return obs
     obs.calls.append(_chat(ctx, "with-field", **_split_extra(extra)))
@@ -182,6 +210,20 @@ def without_field(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation(calls, values={"omitted": claim.field})
 
 
+def invalid_enum(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The negative control of an enum field: a value outside the documented enum."""
+    fields: dict[str, Any] = {claim.field: INVALID_ENUM_VALUE}
+    if claim.field == "reasoning_effort":
+        fields["max_completion_tokens"] = 4 * SMALL  # reasoning models refuse max_tokens
+    return Observation([_chat(ctx, "invalid-enum", **_split_extra(fields))], values={claim.field: INVALID_ENUM_VALUE})
+
+
+def empty_list(ctx: ProbeContext, claim: Claim) -> Observation:
+    """The negative control of a list field with a documented minimum length (``messages``): an empty list."""
+    body = {**_raw_body(ctx, claim), claim.field: []}
+    return Observation([_raw_chat(ctx, "empty", body)], values={claim.field: []})
+
+
 def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same raw request without and with a required request header (``Authorization``)."""
     body = _raw_body(ctx, claim)
@@ -191,7 +233,8 @@ def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
 
 def google_thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     """Gemini's thinking_config through extra_body, nested as the doc's Python example sends it."""
-    thinking: dict[str, Any] = {"thinking_budget": 512}
+    documented = claim.params.get("value") if claim.field.endswith("thinking_budget") else None
+    thinking: dict[str, Any] = {"thinking_budget": 512 if documented is None else documented}
     if claim.field.endswith("include_thoughts") or claim.field.endswith("thinking_config"):
         thinking["include_thoughts"] = True
     body = {"extra_body": {"google": {"thinking_config": thinking}}}
@@ -212,15 +255,6 @@ def message_role(ctx: ProbeContext, claim: Claim) -> Observation:
     messages = ROLE_CONVERSATIONS[role]
     extra: dict[str, Any] = {"tools": _tools()} if role == "tool" else {}
     return Observation([_chat(ctx, f"role={role}", messages=copy.deepcopy(messages), **extra)], values={"role": role})
-
-
-UNLISTED_OPENAI_FIELD = {"verbosity": "low"}
-"""An OpenAI request field that no compatibility table lists, for "unsupported fields are ignored"."""
-
-
-def unlisted_field(ctx: ProbeContext, claim: Claim) -> Observation:
-    """An OpenAI field the layer does not list: documented as silently ignored."""
-    return Observation([_chat(ctx, "unlisted-field", extra_body=UNLISTED_OPENAI_FIELD)], values=UNLISTED_OPENAI_FIELD)
 
 
 def _at_endpoint(ctx: ProbeContext, claim: Claim) -> ProbeContext:
@@ -401,13 +435,16 @@ def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
 
 
 def reasoning_effort_mapping(ctx: ProbeContext, claim: Claim) -> Observation:
-    """Each documented reasoning_effort input is accepted."""
+    """Each documented reasoning_effort input (room left to think), then one outside the table (negative control)."""
     obs = Observation()
-    for row in claim.params.get("mapping", []):
-        effort = str(row["from"])
+    efforts = [str(row["from"]) for row in claim.params.get("mapping", [])]
+    for effort in efforts:
         obs.calls.append(
             _chat(ctx, f"effort={effort}", messages=_messages(prompts.THINK), reasoning_effort=effort, max_tokens=64)
         )
+    if efforts:
+        label = f"negative:reasoning_effort={INVALID_ENUM_VALUE}"
+        obs.calls.append(_chat(ctx, label, messages=_messages(prompts.THINK), reasoning_effort=INVALID_ENUM_VALUE))
     return obs
 
 

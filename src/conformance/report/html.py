@@ -238,6 +238,13 @@ def _untestable_reason(cell: Cell, limit: int = 100) -> str:
     return trim(message.removeprefix("not testable: ").strip(), limit)
 
 
+def _could_not_tell_reason(cell: Cell, limit: int = 100) -> str:
+    """Why a cell whose verdict is "could not tell" has none: the message of its deciding could-not-tell record."""
+    unknown = [r for r in cell.records if r.verdict is Verdict.UNKNOWN and r.data.get("message")]
+    message = str(unknown[0].data["message"]) if unknown else ""
+    return trim(message.removeprefix("could not tell: ").strip(), limit)
+
+
 def _badges(cell: Cell) -> list[tuple[str, str]]:
     badges: list[tuple[str, str]] = []
     for token in cell.evidence_tokens():
@@ -283,7 +290,11 @@ def context(report: Report, generated: str | None = None) -> dict[str, Any]:
                     tokens=" ".join(cell.evidence_tokens()),
                     badges=_badges(cell),
                     count=f"{same} of {total} cases" if total > 1 else "",
-                    reason=_untestable_reason(cell) if verdict is Verdict.NOT_TESTABLE else "",
+                    reason=_untestable_reason(cell)
+                    if verdict is Verdict.NOT_TESTABLE
+                    else _could_not_tell_reason(cell)
+                    if verdict is Verdict.UNKNOWN
+                    else "",
                     span=cell.span(),
                     drift=drift.short if drift is not None else "",
                     drift_text=drift.text if drift is not None else "",
