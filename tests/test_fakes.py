@@ -490,7 +490,7 @@ def test_gemini_native() -> None:
             client.models.generate_content(model="no-such-model-conformance", contents=prompts.BASIC)
     with pytest.raises(genai_errors.ClientError) as wrong_key, genai_sdk(key=BAD_KEY) as bad:
         bad.models.generate_content(model="gemini-2.5-flash", contents=prompts.BASIC)
-    for error, code, status in ((unknown, 404, "NOT_FOUND"), (wrong_key, 401, "UNAUTHENTICATED")):
+    for error, code, status in ((unknown, 404, "NOT_FOUND"), (wrong_key, 400, "INVALID_ARGUMENT")):
         assert error.value.code == code
         assert error.value.details["error"]["status"] == status
         assert set(error.value.details["error"]) == {"code", "message", "status"}
@@ -503,7 +503,7 @@ def test_gemini_native_key_and_stream_wire() -> None:
         assert raw(server, "POST", path, {"x-goog-api-key": "k"}, body).status_code == 200
         assert raw(server, "POST", path + "?key=k", {}, body).status_code == 200
         missing = raw(server, "POST", path, {}, body)
-        assert (missing.status_code, missing.json()["error"]["status"]) == (401, "UNAUTHENTICATED")
+        assert (missing.status_code, missing.json()["error"]["status"]) == (403, "PERMISSION_DENIED")
         stream = raw(
             server,
             "POST",
@@ -794,6 +794,49 @@ def _gemini_battery() -> list[Request]:
         Request("POST", "/v1beta/models/no-such-model-conformance:generateContent", {}, key, {"contents": []}),
         Request("POST", "/v1beta/models/gemini-embedding-001:embedContent", {}, key, {"content": {"parts": [{"text": "x"}]}}),
         Request("GET", "/v1beta/models", {}, key), Request("GET", "/v1beta/models/gemini-2.5-flash", {}, key),
+        *_gemini_reference_battery(key),
+    ]  # fmt: skip
+
+
+def _gemini_reference_battery(key: dict[str, str]) -> list[Request]:
+    """Requests for the claims taken from the API reference (ranges, tools, parts, embeddings, streams)."""
+    path = "/v1beta/models/gemini-2.5-flash:generateContent"
+    functions = [
+        {"name": "get_weather", "parameters": {"type": "OBJECT", "properties": {"location": {"type": "STRING"}}}},
+        {"name": "get_time", "parameters": {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}}},
+    ]
+    tools = [{"functionDeclarations": functions}]
+    user = {"role": "user", "parts": [{"text": prompts.TOOLS}]}
+    called = {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"location": "Paris"}}}]}
+    answered = {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"r": "sun"}}}]}
+    image = {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}
+
+    def post(body: Any, method: str = "generateContent", model: str = "gemini-2.5-flash") -> Request:
+        return Request("POST", f"/v1beta/models/{model}:{method}", {}, key, body)
+
+    def ask(text: str, **fields: Any) -> Request:
+        return post({"contents": [{"parts": [{"text": text}]}], **fields})
+
+    def calling(mode: str, allowed: list[str] | None = None) -> Request:
+        config: dict[str, Any] = {"mode": mode, **({"allowedFunctionNames": allowed} if allowed else {})}
+        return ask(prompts.TOOLS, tools=tools, toolConfig={"functionCallingConfig": config})
+
+    schema = {"type": "OBJECT", "properties": {"name": {"type": "STRING"}}, "required": ["name"]}
+    return [
+        post({"generationConfig": {"maxOutputTokens": 5}}), Request("POST", path, {}, key, None),
+        ask(prompts.SECRET_QUESTION, systemInstruction={"parts": [{"text": prompts.SECRET_SYSTEM}]}),
+        ask(prompts.BASIC, safetySettings=[{"category": "HARM_CATEGORY_HARASSMENT", "threshold": "BLOCK_ONLY_HIGH"}]),
+        ask(prompts.BASIC, generationConfig={"temperature": 2.5}), ask(prompts.BASIC, generationConfig={"topP": 0.5}),
+        ask(prompts.BASIC, generationConfig={"topK": 20}), ask(prompts.BASIC, generationConfig={"candidateCount": 2}),
+        ask(prompts.BASIC, generationConfig={"stopSequences": list("ABCDEF")}),
+        ask(prompts.JSON_EVENT, generationConfig={"responseMimeType": "application/json"}),
+        ask(prompts.JSON_EVENT, generationConfig={"responseMimeType": "application/json", "responseSchema": schema}),
+        calling("ANY"), calling("NONE"), calling("ANY", ["get_time"]),
+        post({"contents": [{"role": "user", "parts": [image, {"text": prompts.IMAGE}]}]}),
+        post({"contents": [user, called, answered], "tools": tools}),
+        post({"contents": [{"parts": [{"text": prompts.COUNT}]}]}, "streamGenerateContent"),
+        post({"requests": [{"content": {"parts": [{"text": t}]}} for t in ("a", "b")]}, "batchEmbedContents",
+             "gemini-embedding-001"),
     ]  # fmt: skip
 
 

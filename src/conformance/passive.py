@@ -21,6 +21,7 @@ from typing import Any
 
 from conformance.absence import absence_message, unknown_reason
 from conformance.checks import CHECKS, ConformanceFailure
+from conformance.checks.gemini_native import camel
 from conformance.checks.registry import MISSING, CouldNotTell, resolve
 from conformance.exchange import Attempt, RecordedRequest
 from conformance.plan import Untestable, plan
@@ -93,6 +94,12 @@ def _suffix(suffix: str) -> Callable[[RecordedRequest], bool]:
 Need = Callable[[Claim, RecordedRequest], bool]
 
 
+def _gemini_sent(claim: Claim, request: RecordedRequest) -> bool:
+    """The recorded native Gemini request carries the claim's field (REST camelCase, or the snake_case spelling)."""
+    body = _body(request)
+    return any(v is not MISSING for path in (camel(claim.field), claim.field) for v in resolve(body, path))
+
+
 def _has_field(claim: Claim, request: RecordedRequest) -> bool:
     return any(v is not MISSING for v in resolve(_body(request), claim.field))
 
@@ -122,6 +129,12 @@ NEEDS: dict[Any, Need] = {
     gem.basic_async: lambda c, r: _generate(r),
     gem.stream: lambda c, r: _generate_stream(r),
     gem.count_tokens: lambda c, r: r.path.endswith(":countTokens"),
+    gem.stream_async: lambda c, r: _generate_stream(r),
+    gem.with_config: lambda c, r: _generate(r) and _gemini_sent(c, r),
+    gem.safety_settings: lambda c, r: _generate(r) and _gemini_sent(c, r),
+    gem.embed_one: lambda c, r: r.method == "POST" and r.path.endswith(":embedContent"),
+    gem.embed_batch: lambda c, r: r.method == "POST" and r.path.endswith(":batchEmbedContents"),
+    gem.models_list: lambda c, r: r.method == "GET" and _suffix("/models")(r),
 }
 """Probe -> whether a recorded request is the kind of request that probe sends (so its check applies)."""
 
@@ -271,7 +284,7 @@ def judge(claim: Claim, sdk: Sdk, attempt: Attempt, repository: str | None = Non
     if claim.location is Location.ENDPOINT:
         if not _endpoint_matches(claim.field, request) or not 200 <= response.status < 300:
             return None
-        return _run("endpoint_ok", claim, _observation(claim, attempt, sdk, "endpoint"))
+        return _run(claim.check or "endpoint_ok", claim, _observation(claim, attempt, sdk, "endpoint"))
     if claim.location is Location.REQUEST and probe in FIELD_PROBES:
         if not FIELD_PROBES[probe](request) or not _has_field(claim, request):
             return None
@@ -316,7 +329,9 @@ def _judge_error(claim: Claim, sdk: Sdk, attempt: Attempt) -> Verdict | None:
             return None
     elif "type" in claim.params and kind != claim.params["type"]:
         return None
-    return _run(claim.check or "error_shape", claim, _observation(claim, attempt, sdk, "recorded-error"))
+    planned = _planned(claim, sdk)
+    check = claim.check or (planned[1] if planned else "error_shape")
+    return _run(check, claim, _observation(claim, attempt, sdk, "recorded-error"))
 
 
 def _error_type_code(body: Any) -> tuple[Any, Any]:

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from conformance.checks import behavior, effects, errors, fields, headers, jobs, native, reference, stream, usage
+from conformance.checks import (
+    behavior,
+    effects,
+    errors,
+    fields,
+    gemini_native,
+    headers,
+    jobs,
+    native,
+    reference,
+    stream,
+    usage,
+)
 from conformance.checks.registry import CHECKS, ConformanceFailure, register
 
 __all__ = [
@@ -12,6 +24,7 @@ __all__ = [
     "effects",
     "errors",
     "fields",
+    "gemini_native",
     "headers",
     "jobs",
     "native",
