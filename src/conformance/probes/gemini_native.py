@@ -292,7 +292,7 @@ def count_tokens(ctx: ProbeContext, claim: object) -> Observation:
 def embed_one(ctx: ProbeContext, claim: object) -> Observation:
     """embedContent, sent as the reference shows it (google-genai only ever calls batchEmbedContents here)."""
     body = {"content": {"parts": [{"text": EMBED_TEXTS[0]}]}}
-    headers = {"x-goog-api-key": ctx.api_key, "content-type": "application/json"}
+    headers = {"x-goog-api-key": ctx.api_key.reveal(), "content-type": "application/json"}
     call = raw_request(ctx, "POST", _url(ctx, EMBED_MODEL, "embedContent"), headers=headers, json_body=body)
     call.label = "embedContent"
     return Observation([call], values={"model": EMBED_MODEL, "inputs": 1})
@@ -321,7 +321,7 @@ def models_get(ctx: ProbeContext, claim: object) -> Observation:
 
 def without_contents(ctx: ProbeContext, claim: object) -> Observation:
     """The same raw generateContent request without and with ``contents``."""
-    headers = {"x-goog-api-key": ctx.api_key, "content-type": "application/json"}
+    headers = {"x-goog-api-key": ctx.api_key.reveal(), "content-type": "application/json"}
     config = {"generationConfig": {"maxOutputTokens": SMALL}}
     url = _url(ctx, ctx.model, "generateContent")
     first = raw_request(ctx, "POST", url, headers=headers, json_body=config)
@@ -343,7 +343,7 @@ def _send_bytes(ctx: ProbeContext, label: str, url: str, headers: dict[str, str]
 
 def malformed_body(ctx: ProbeContext, claim: object) -> Observation:
     """A generateContent body that is not JSON: the troubleshooting table's "request body is malformed"."""
-    headers = {"x-goog-api-key": ctx.api_key, "content-type": "application/json"}
+    headers = {"x-goog-api-key": ctx.api_key.reveal(), "content-type": "application/json"}
     call = _send_bytes(ctx, "malformed", _url(ctx, ctx.model, "generateContent"), headers, b'{"contents": [')
     return Observation([call], values={"body": '{"contents": ['})
 
