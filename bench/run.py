@@ -8,6 +8,8 @@
 4. replay of every cassette (``pytest tests/test_conformance.py -m conformance`` offline, the command
    ``nox -s conformance`` runs) and ``conformance audit cassettes/imported``
 5. the start-up the plugin adds to an unrelated one-test project (``-p no:conformance`` beside it; goal < 0.3 s)
+6. the live wall time of one spec against a fake answering after 0.4 s, against requests x latency / 4 plus
+   start-up (goal <= 1.3x, without xdist: probes are sent ahead, ``--conformance-concurrency`` at a time)
 
 The machine may be noisy: compare ratios, not absolute times. Each figure carries the 1-minute load average
 measured just before it, so a figure taken under load can be told from a slow harness.
@@ -198,6 +200,50 @@ def replay_and_audit() -> dict[str, Any]:
     return out
 
 
+LATENCY = 0.4
+
+
+def live_wall() -> dict[str, Any]:
+    """One spec's live run (openai, no xdist) against a faithful fake that answers after 0.4 s, next to the ideal
+    with 4 requests in flight: requests x latency / 4 plus the same command's start-up (``--collect-only``)."""
+    from tests.fakes import FakeServer
+    from tests.fakes.server import Reply, Request
+
+    class Slow(FakeServer):
+        def handle(self, request: Request) -> Reply:
+            time.sleep(LATENCY)
+            return super().handle(request)
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["OPENAI_API_KEY"] = "fake-bench-key"
+    load = _load()
+    with tempfile.TemporaryDirectory() as tmp, Slow("openai") as server:
+        base = [sys.executable, "-m", "pytest", CASES_MODULE, "-m", "conformance", "--live", "--provider", "openai",
+                "--base-url", f"openai={server.base_url}", f"--imported={tmp}/none", "-p", "no:cacheprovider", "-q",
+                "--conformance-concurrency", "4"]  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run([*base, "--collect-only"], cwd=ROOT, env=env, capture_output=True, timeout=300)
+        startup_s = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run(
+            [*base, f"--conformance-json={tmp}/live.json"], cwd=ROOT, env=env, capture_output=True, timeout=900
+        )
+        wall = time.perf_counter() - start
+        usage = json.loads(Path(tmp, "live.json").read_text())["run"]["usage"]["openai"]
+    ideal = usage["requests"] * LATENCY / 4 + startup_s
+    return {
+        "requests": usage["requests"],
+        "wall_s": round(wall, 2),
+        "startup_s": round(startup_s, 2),
+        "ideal_s": round(ideal, 2),
+        "ratio": round(wall / ideal, 2),
+        "load_average": load,
+    }
+
+
+CASES_MODULE = "tests/test_conformance.py"
+
+
 def startup() -> dict[str, Any]:
     """What installing the plugin adds to an unrelated project's pytest run: one trivial test, with the plugin and
     with ``-p no:conformance`` (goal: < 0.3 s added), best of 5 each, alternating."""
@@ -228,6 +274,7 @@ def main() -> int:
         "report_render_10000_results": report_render(),
         "replay_and_audit": replay_and_audit(),
         "startup_unrelated_project": startup(),
+        "live_wall_one_spec": live_wall(),
         "python": sys.version.split()[0],
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -245,6 +292,10 @@ def main() -> int:
     s = figures["startup_unrelated_project"]
     print(f"5. an unrelated one-test project: {s['with_plugin_s']} s with the plugin, {s['without_plugin_s']} s with"
           f" -p no:conformance: {s['added_s']} s added (goal < 0.3 s)")  # fmt: skip
+    w = figures["live_wall_one_spec"]
+    print(f"6. live run of one spec ({w['requests']} requests, fake answering after {LATENCY} s, no xdist):"
+          f" {w['wall_s']} s; ideal with 4 in flight {w['ideal_s']} s (requests x latency / 4 + {w['startup_s']} s"
+          f" start-up): {w['ratio']}x (goal <= 1.3)")  # fmt: skip
     loads = [h.get("load_average"), c.get("load_average"), r.get("load_average"), a.get("replay_all_cassettes_load_average"),
              a.get("audit_imported_load_average"), s.get("load_average")]  # fmt: skip
     print(f"1-minute load average before each figure: {', '.join(str(x) for x in loads)} ({os.cpu_count()} CPUs)")

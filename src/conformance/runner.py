@@ -9,6 +9,7 @@ body) passes, fails with the :class:`ConformanceFailure`, or skips as "could not
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import fnmatch
 import os
@@ -17,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 import httpx2
@@ -36,6 +37,9 @@ from conformance.results import Record, Run
 from conformance.secret import Secret, Secrets, revealed
 from conformance.spec.model import Claim, Spec, Status, behaves_as, differs_from
 from conformance.traffic import Traffic
+
+if TYPE_CHECKING:
+    from conformance.ahead import Ahead
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,18 @@ class Judgement:
             raise ConformanceFailure(self.failure)
 
 
+@dataclass(slots=True)
+class Sent:
+    """A probe sent and recorded, not yet judged: its context and observation, the exception the probe raised, or
+    what stopped it before it was sent (a skip, an unusable cassette)."""
+
+    ctx: ProbeContext | None = None
+    start: float = 0.0
+    obs: Observation | None = None
+    failed: Exception | None = None
+    raised: BaseException | None = None
+
+
 @dataclass
 class Session:
     """State of one pytest run: settings, the run's records, and per-case observations.
@@ -115,6 +131,7 @@ class Session:
     """Node id -> (outcome, message) of an undocumented claim that differs from its reference."""
     replayers: dict[str, Replayer] = dataclasses.field(default_factory=dict)
     traffic: Traffic = dataclasses.field(default_factory=Traffic)  # retries, budgets, slots per provider
+    ahead: Ahead | None = None  # live probes sent ahead of their test items (--conformance-concurrency)
 
     def secrets(self) -> tuple[Secret, ...]:
         named = set(self.settings.key_envs.values())  # --conformance-key-env: a gateway's own variable
@@ -331,35 +348,64 @@ class Session:
             self.observations[nodeid] = (case, obs, duration, mask_text(str(bug), self.secrets()))
             raise bug from exc
 
-    def probe_sync(self, nodeid: str, case: Case) -> Judgement:
-        """Send the case's probe and judge what came back (the case's setup); CaseError when nothing can be judged."""
-        with self._no_crash(nodeid, case):
+    def send_sync(self, nodeid: str, case: Case) -> Sent:
+        """The case's probe sent (its context chosen, its answers recorded), not yet judged: what may run ahead of
+        the test item, in another thread (:mod:`conformance.ahead`). A skip or an unusable cassette is kept in
+        ``Sent.raised`` and raised where the case is judged."""
+        try:
             ctx = self._start(nodeid, case)
-            assert case.variant is not None
-            assert case.variant.probe is not None
-            start = time.perf_counter()
-            try:
-                obs = case.variant.probe(ctx, case.claim.as_documented)
-            except Exception as exc:
-                return self._probe_failed(nodeid, case, ctx, start, exc)
-            finally:
-                ctx.recorder.close()
-            return self._finish(nodeid, case, ctx, obs, start)
+        except BaseException as exc:  # pytest.skip (a BaseException), CaseError: raised again where it is judged
+            return Sent(raised=exc)
+        assert case.variant is not None
+        assert case.variant.probe is not None
+        start = time.perf_counter()
+        try:
+            obs = case.variant.probe(ctx, case.claim.as_documented)
+        except Exception as exc:
+            return Sent(ctx=ctx, start=start, failed=exc)
+        finally:
+            ctx.recorder.close()
+        return Sent(ctx=ctx, start=start, obs=obs)
+
+    async def send_async(self, nodeid: str, case: Case) -> Sent:
+        """:meth:`send_sync` through the SDK's async client."""
+        try:
+            ctx = self._start(nodeid, case)
+        except BaseException as exc:
+            return Sent(raised=exc)
+        assert case.variant is not None
+        assert case.variant.async_probe is not None
+        start = time.perf_counter()
+        try:
+            obs = await case.variant.async_probe(ctx, case.claim.as_documented)
+        except Exception as exc:
+            return Sent(ctx=ctx, start=start, failed=exc)
+        finally:
+            await ctx.recorder.aclose()
+        return Sent(ctx=ctx, start=start, obs=obs)
+
+    def settle(self, nodeid: str, case: Case, sent: Sent) -> Judgement:
+        """Judge what a sent probe got (the case's setup); CaseError when nothing can be judged."""
+        with self._no_crash(nodeid, case):
+            if sent.raised is not None:
+                raise sent.raised
+            assert sent.ctx is not None
+            if sent.failed is not None:
+                return self._probe_failed(nodeid, case, sent.ctx, sent.start, sent.failed)
+            assert sent.obs is not None
+            return self._finish(nodeid, case, sent.ctx, sent.obs, sent.start)
+
+    def probe_sync(self, nodeid: str, case: Case) -> Judgement:
+        """Send the case's probe (or take it from those sent ahead) and judge what came back."""
+        ahead = self.ahead.take(nodeid) if self.ahead is not None else None
+        sent = ahead.result() if ahead is not None else self.send_sync(nodeid, case)
+        return self.settle(nodeid, case, sent)
 
     async def probe_async(self, nodeid: str, case: Case) -> Judgement:
         """:meth:`probe_sync` through the SDK's async client."""
-        with self._no_crash(nodeid, case):
-            ctx = self._start(nodeid, case)
-            assert case.variant is not None
-            assert case.variant.async_probe is not None
-            start = time.perf_counter()
-            try:
-                obs = await case.variant.async_probe(ctx, case.claim.as_documented)
-            except Exception as exc:
-                return self._probe_failed(nodeid, case, ctx, start, exc)
-            finally:
-                await ctx.recorder.aclose()
-            return self._finish(nodeid, case, ctx, obs, start)
+        ahead = self.ahead.take(nodeid) if self.ahead is not None else None
+        sent = await asyncio.wrap_future(ahead) if ahead is not None else await self.send_async(nodeid, case)
+        return self.settle(nodeid, case, sent)
 
     def run_sync(self, nodeid: str, case: Case) -> None:
         """Probe and settle in one step (the harness's own tests; pytest splits them into setup and call)."""
