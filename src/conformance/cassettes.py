@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx2
 import yaml
@@ -23,12 +23,9 @@ from conformance import __version__, bounded
 from conformance.exchange import Attempt
 from conformance.recordings import RecordingError, read_recording
 from conformance.recordings.formats import RESTORE
+from conformance.redact import REDACTED, redact_headers, redact_url, redact_value
 from conformance.results import now, sdk_versions
 
-REDACTED = "REDACTED"
-SECRET_REQUEST_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie"})
-SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "anthropic-organization-id", "openai-organization"})
-SECRET_QUERY = frozenset({"key"})
 DROPPED_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
@@ -49,23 +46,8 @@ def cassette_path(folder: Path, provider: str, case_id: str) -> Path:
 # --- writing ---------------------------------------------------------------------------------------------------------
 
 
-def _redact_value(value: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret and (value == secret or (len(secret) >= 8 and secret in value)):
-            value = value.replace(secret, REDACTED) if len(secret) >= 8 else REDACTED
-    return value
-
-
-def _redact_url(url: str, secrets: tuple[str, ...]) -> str:
-    parts = urlsplit(url)
-    query = [(k, REDACTED if k.lower() in SECRET_QUERY else v) for k, v in parse_qsl(parts.query, True)]
-    return _redact_value(urlunsplit(parts._replace(query=urlencode(query))), secrets)
-
-
-def _redact_headers(
-    headers: Mapping[str, str], names: frozenset[str], secrets: tuple[str, ...]
-) -> dict[str, list[str]]:
-    return {k: [REDACTED if k.lower() in names else _redact_value(v, secrets)] for k, v in headers.items()}
+def _redact_headers(headers: Mapping[str, str], secrets: tuple[str, ...], *, caller: bool) -> dict[str, list[str]]:
+    return {k: [v] for k, v in redact_headers(headers, secrets, REDACTED, caller=caller).items()}
 
 
 def _interaction(attempt: Attempt, secrets: tuple[str, ...]) -> dict[str, Any]:
@@ -74,17 +56,17 @@ def _interaction(attempt: Attempt, secrets: tuple[str, ...]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "request": {
             "method": request.method,
-            "uri": _redact_url(request.url, secrets),
-            "headers": _redact_headers(request.headers, SECRET_REQUEST_HEADERS, secrets),
-            "body": _redact_value(request.body, secrets) or None,
+            "uri": redact_url(request.url, secrets, REDACTED),
+            "headers": _redact_headers(request.headers, secrets, caller=False),
+            "body": redact_value(request.body, secrets, REDACTED) or None,
         }
     }
     if response is not None:
         kept = {k: v for k, v in response.headers.items() if k.lower() not in DROPPED_RESPONSE_HEADERS}
         out["response"] = {
             "status": {"code": response.status, "message": ""},
-            "headers": _redact_headers(kept, SECRET_RESPONSE_HEADERS, secrets),
-            "body": {"string": _redact_value(response.body, secrets)},
+            "headers": _redact_headers(kept, secrets, caller=True),
+            "body": {"string": redact_value(response.body, secrets, REDACTED)},
         }
     return out
 
@@ -116,7 +98,7 @@ def write_cassette(
             "recorded_at": now(),
             "harness": __version__,
             "sdks": sdk_versions(),
-            **{k: _redact_value(str(v), keys) if isinstance(v, str) else v for k, v in metadata.items()},
+            **{k: redact_value(str(v), keys, REDACTED) if isinstance(v, str) else v for k, v in metadata.items()},
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)

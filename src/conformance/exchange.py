@@ -21,6 +21,7 @@ import httpx2
 from tenacity import AsyncRetrying, Retrying
 
 from conformance import bounded
+from conformance.redact import redact_headers, redact_text
 from conformance.resilience import (
     NO_RETRY,
     RETRY_STATUSES,
@@ -29,11 +30,7 @@ from conformance.resilience import (
     RetryPolicy,
     exhausted,
 )
-from conformance.secret import MASK, Secrets, revealed
-
-SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie", "set-cookie"})
-PRIVATE_RESPONSE_HEADERS = frozenset({"anthropic-organization-id", "openai-organization"})
-"""Not secrets, but who the caller is: a results file or report is shared, so these are masked there too."""
+from conformance.secret import Secrets, revealed
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,33 +399,10 @@ class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-MIN_SECRET_LENGTH = 8
-"""A key shorter than this (``ANTHROPIC_API_KEY=x`` against a local server) is masked only where it is a whole
-header value: replacing every ``x`` in a body would make the output unreadable and protects nothing."""
-
-
-def _contains_secret(value: str, secrets: tuple[str, ...]) -> bool:
-    return any(s == value or (len(s) >= MIN_SECRET_LENGTH and s in value) for s in secrets)
-
-
-def mask_headers(headers: dict[str, str], secrets: Secrets = ()) -> dict[str, str]:
-    """Headers safe to print: secret-bearing ones and any value containing a known key are masked."""
-    plain = revealed(secrets)
-    masked: dict[str, str] = {}
-    for key, value in headers.items():
-        if key.lower() in SECRET_HEADERS or _contains_secret(value, plain):
-            masked[key] = MASK
-        else:
-            masked[key] = value
-    return masked
-
-
-def mask_text(text: str, secrets: Secrets) -> str:
-    """``text`` with every known key (of at least MIN_SECRET_LENGTH characters) replaced."""
-    for secret in revealed(secrets):
-        if len(secret) >= MIN_SECRET_LENGTH:
-            text = text.replace(secret, MASK)
-    return text
+mask_headers = redact_headers
+"""Headers safe to print (:func:`conformance.redact.redact_headers`)."""
+mask_text = redact_text
+"""Text with every known key masked (:func:`conformance.redact.redact_text`)."""
 
 
 def trim(text: str, limit: int = 1500) -> str:
@@ -452,11 +426,9 @@ def attempt_summary(attempt: Attempt, secrets: Secrets = ()) -> dict[str, Any]:
 def _answer(attempt: Attempt, plain: tuple[str, ...], limit: int) -> dict[str, Any]:
     response = attempt.response
     if response is not None:
-        headers = mask_headers(response.headers, plain)
+        headers = redact_headers(response.headers, plain, caller=True)
         return {
-            "response_headers": {
-                k: MASK if k.lower() in PRIVATE_RESPONSE_HEADERS else v for k, v in sorted(headers.items())
-            },
+            "response_headers": dict(sorted(headers.items())),
             "response_body": trim(mask_text(response.body, plain), limit),
         }
     if attempt.error:
