@@ -124,10 +124,10 @@ def test_a_difference_is_never_counted_as_failing(tmp_path: Path, outcome: str) 
         "status": "undocumented", "variant": "sync", "outcome": outcome,
         "message": "differs from openai: 1 choice for n=2" if outcome == "fail" else "behaves as openai",
         "testable": True, "observed": {}, "evidence": {"kind": "live", "host": "x", "official": True},
-        "duration_ms": 1.0, "doc_url": "https://platform.openai.com/docs/api-reference/chat/create",
+        "duration_ms": 1.0, "doc_url": "https://platform.openai.com/docs/api-reference/chat/create", "values": {},
     }  # fmt: skip
     path = tmp_path / "r.json"
-    path.write_text(json.dumps(results_doc([record], providers={"gemini-openai": {"model": "m"}})))
+    path.write_text(json.dumps(results_doc([record])))
     report = load_report([path])
     (cell,) = report.cells()
     assert cell.bucket is Bucket.UNDOCUMENTED

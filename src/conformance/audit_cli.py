@@ -102,12 +102,11 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
     for line in result.unknown_hosts:
         print(f"unknown host (not audited): {line}", file=sys.stderr)
     console = sys.stderr if json_out is not None and same_as_stdout(json_out) else sys.stdout  # keep stdout JSON
-    print(summary(result), file=console)
     judged: list[Finding | Replayed] = [*result.findings, *result.replays]
     bugs = sorted({message for outcome, message in map(outcome_of, judged) if outcome == "error"})
     for bug in bugs:  # a check that crashed: its findings are errors, every other finding is still judged
         print(f"error: {bug}", file=sys.stderr)
-    print(summary(result))
+    print(summary(result), file=console)
     if json_out is not None:
         run = Run(mode="imported", started=started)
         run.records = [record_of(item, *outcome_of(item)) for item in judged]

@@ -136,10 +136,22 @@ def add_short_options(parser: pytest.Parser) -> frozenset[str]:
 
 
 def spelling(config: pytest.Config, name: str) -> str:
-    """How to write option ``name`` in this run: the short spelling where it is ours, else the canonical one."""
+    """How to write option ``name`` in this run: the short spelling where it is ours (or, for ``--record-mode``,
+    where pytest-recording's serves both), else the canonical one."""
     option = BY_NAME[name]
     short = config.stash.get(SHORT, frozenset())
-    return option.short if option.short in short else option.canonical
+    if option.short in short or (name == "record-mode" and _vcr_record_mode(config)):
+        return option.short or option.canonical
+    return option.canonical
+
+
+def _vcr_record_mode(config: pytest.Config) -> bool:
+    """Whether another plugin (pytest-recording) owns ``--record-mode`` with VCR.py's names, which then sets ours."""
+    try:
+        value = config.getoption("record_mode")
+    except ValueError:
+        return False
+    return value is None or str(value) in VCR_RECORD_MODES
 
 
 def given_on_command_line(config: pytest.Config) -> bool:
