@@ -112,6 +112,7 @@ def test_read_sources_gives_each_file_its_attribution() -> None:
         path="llms/googleai/testdata/TestGoogleAIErrorHandling.httprr",
         commit="8fea3de63675b901cf7a2cdc435c204cb7a93643",
         license="MIT",
+        committed="2025-08-18",  # the day its source commit last changed it (git log)
     )
     assert {source.license for source in sources.values()} == {"MIT", "Apache-2.0"}
     assert all(re.fullmatch(r"[0-9a-f]{40}", source.commit) for source in sources.values())
