@@ -222,13 +222,25 @@ def test_an_insufficient_quota_429_bears_on_its_own_claim(tmp_path: Path) -> Non
 
 
 def test_a_404_of_another_kind_bears_on_no_not_found_claim(tmp_path: Path) -> None:
-    body = {"error": {"message": "Unknown request URL", "type": "invalid_request_error", "code": "unknown_url"}}
+    body = {
+        "error": {
+            "message": "Unknown request URL",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "unknown_url",
+        }
+    }
     assert _error_claims(tmp_path, 404, body) == {"openai.error.body": "pass"}
 
 
 def test_the_error_code_names_the_situation_and_the_type_is_then_checked(tmp_path: Path) -> None:
     body = {
-        "error": {"message": "Incorrect API key provided", "type": "authentication_error", "code": "invalid_api_key"}
+        "error": {
+            "message": "Incorrect API key provided",
+            "type": "authentication_error",
+            "param": None,
+            "code": "invalid_api_key",
+        }
     }
     findings = findings_of(tmp_path, cassette(OPENAI_CHAT, 401, body, KEPT))
     finding = findings["openai.error.invalid-api-key"]
