@@ -298,7 +298,11 @@ def _events(message: dict[str, Any], answer: Answer) -> list[SseEvent]:
             deltas = [{"type": "thinking_delta", "thinking": block["thinking"]}]
             deltas.append({"type": "signature_delta", "signature": block["signature"]})
         elif kind == "web_search_tool_result":
-            empty, deltas = block, []  # a server tool's result comes whole, as the real API sends it
+            # The event-types section read strictly (anthropic.stream.content_block_delta): every block has one or
+            # more content_block_delta. The real API sends this block whole with none (the claim's deviation);
+            # the break stream.content_block_delta does that.
+            empty = {**block, "content": []}
+            deltas = [{"type": "web_search_tool_result_delta", "content": block["content"]}]
         else:
             empty = {**block, "input": {}}
             calls = [c.json for c in answer.tool_calls if c.name == block["name"]]
@@ -339,6 +343,21 @@ def stream_edit(change: Any) -> Fault:
         reply.events = change(list(reply.events or []))
 
     return reply_edit({"message-stream"}, edit)
+
+
+def _whole_server_tool_result(events: list[SseEvent]) -> list[SseEvent]:
+    """As the real API sends it: a server tool's result block whole in its content_block_start, with no delta."""
+    whole: dict[int, dict[str, Any]] = {}
+    for name, data in events:
+        if name == "content_block_start" and data["content_block"]["type"] == "web_search_tool_result":
+            whole[data["index"]] = data["content_block"]
+    kept: list[SseEvent] = []
+    for name, data in events:
+        if name == "content_block_delta" and data["index"] in whole:
+            whole[data["index"]]["content"] = data["delta"]["content"]
+            continue
+        kept.append((name, data))
+    return kept
 
 
 def _no_stop_reason(events: list[SseEvent]) -> list[SseEvent]:
@@ -434,6 +453,7 @@ FAULTS: dict[str, Fault] = {
         lambda events: [("delta" if n == "content_block_delta" else n, d) for n, d in events]
     ),
     "stream.message_delta": stream_edit(_no_stop_reason),
+    "stream.content_block_delta": stream_edit(_whole_server_tool_result),
     "error.invalid_request_error": error_type(400, "bad_request_error"),
     "error.authentication_error": error_type(401, "unauthorized_error"),
     "error.not_found_error": error_type(404, "missing_error"),
