@@ -7,6 +7,7 @@ time, so ``conformance lint`` can show them all and the other specs still load.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -296,7 +297,9 @@ class _Resolver:
             if reference is None:
                 self.failed.add(spec_id)
                 return None
-            claims = _undocumented(spec_id, claims, own, reference, inherited=reference_id == parent_id)
+            claims = _undocumented(
+                spec_id, claims, own, reference, inherited=reference_id == parent_id, base_url=header["base_url"]
+            )
         provider = Provider(
             id=spec_id,
             title=header["title"],
@@ -364,11 +367,26 @@ _NOT_REFERENCED = frozenset({Location.AUTH, Location.PLATFORM, Location.LIMIT})
 another API can share; these never become another spec's undocumented claims."""
 
 
+def _addresses(claim: Claim, base_url: str) -> tuple[Location, str]:
+    """What a claim addresses: its location and field (case-insensitive); an endpoint's path is read relative to its
+    spec's base URL with parameter names dropped, so ``POST /v1beta/openai/files`` under ``.../v1beta/openai/``
+    addresses what ``POST /v1/files`` does under ``.../v1/``."""
+    field = claim.field.lower()
+    if claim.location is Location.ENDPOINT:
+        method, _, path = field.partition(" ")
+        base = "/" + base_url.lower().split("://", 1)[-1].partition("/")[2]
+        if path.startswith(base):
+            path = path[len(base) :]
+        field = f"{method} {re.sub(r'{[^}]*}', '{}', path.strip('/'))}"
+    return claim.location, field
+
+
 def _undocumented(
-    spec_id: str, claims: list[Claim], own: list[Claim], reference: Spec, *, inherited: bool
+    spec_id: str, claims: list[Claim], own: list[Claim], reference: Spec, *, inherited: bool, base_url: str
 ) -> list[Claim]:
     """``claims`` plus, as status ``undocumented``, every reference claim this spec does not address: no claim of the
-    same location and field (case-insensitive), or, when the spec also extends the reference, no override of it."""
+    same location and field (case-insensitive; an endpoint by its path under the base URL), or, when the spec also
+    extends the reference, no override of it."""
     ref_id = reference.provider.id
 
     def undocumented(claim: Claim, suffix: str) -> Claim:
@@ -394,12 +412,12 @@ def _undocumented(
             else undocumented(claim, _suffix(claim.id, spec_id))
             for claim in claims
         ]
-    addressed = {(claim.location, claim.field.lower()) for claim in claims}
+    addressed = {_addresses(claim, base_url) for claim in claims}
     ids = {claim.id for claim in claims}
     extra = []
     for claim in reference.claims:
         suffix = _suffix(claim.id, ref_id)
-        if claim.location in _NOT_REFERENCED or (claim.location, claim.field.lower()) in addressed:
+        if claim.location in _NOT_REFERENCED or _addresses(claim, reference.provider.base_url) in addressed:
             continue
         if f"{spec_id}.{suffix}" in ids:
             continue
