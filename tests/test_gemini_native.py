@@ -83,11 +83,11 @@ def test_camel_turns_spec_paths_into_the_wire_names() -> None:
 
 
 def test_the_audit_applies_the_stream_grammar_to_the_imported_gemini_recordings() -> None:
-    """The shipped real streams: the two asked for with alt=sse follow the grammar; the three JSON-array streams
-    (no alt=sse) cannot tell, and say why."""
+    """The shipped real streams (26 since the corpus grew): the 20 asked for with alt=sse follow the grammar; the six
+    JSON-array streams (no alt=sse) cannot tell, and say why."""
     found = audit([ROOT / "cassettes" / "imported" / "gemini"], [GEMINI], sdk_replay=False)
     verdicts = [f.verdict for f in found.findings if f.claim.id == "gemini.stream.sse"]
-    assert Counter(v.outcome for v in verdicts) == {"pass": 2, "unknown": 3}
+    assert Counter(v.outcome for v in verdicts) == {"pass": 20, "unknown": 6}
     assert all("did not ask for alt=sse" in v.message for v in verdicts if v.outcome == "unknown")
     sources = {f.recording.path.name for f in found.findings if f.claim.id == "gemini.stream.sse"}
     assert any(name.startswith("charmbracelet__fantasy") for name in sources)

@@ -83,7 +83,12 @@ def gemini_response_field(claim: Claim, obs: Observation) -> None:
             fail(f"{path[:-2]} should be a non-empty list, got {str(lists[0] if lists else MISSING)[:120]}")
         return
     values = resolve(body, path)
-    if not values or any(v is MISSING or v is None for v in values):
+    present = [v for v in values if v is not MISSING and v is not None]
+    if "[]" in path and values and not present and function_calls(body):
+        cannot_tell(f"the answer holds only function calls, no part where {path} could be")
+    if not present or ("[]" not in path and len(present) < len(values)):
+        # parts[] fan out over every part: a functionCall or thought-signature part has no text, the field is
+        # there when some part has it (the docs read parts[0].text)
         fail(f"{path} ({claim.field}) is documented but is {values[0] if values else MISSING!r} in the answer")
 
 
