@@ -109,7 +109,12 @@ class RecordedResponse:
 
     @property
     def is_sse(self) -> bool:
-        return "text/event-stream" in self.headers.get("content-type", "")
+        """A ``text/event-stream`` answer; with no content-type at all (a recorder that dropped the response
+        headers), a body framed as server-sent events (it opens with a ``data:`` or ``event:`` field)."""
+        content_type = self.headers.get("content-type")
+        if content_type is not None:
+            return "text/event-stream" in content_type
+        return self.body.lstrip().startswith(("data:", "event:"))
 
     @property
     def events(self) -> list[SseEvent]:
