@@ -88,8 +88,12 @@ def test_the_shipped_recordings_audit_without_warnings_and_with_attribution(tmp_
         assert evidence["commit"]
         assert evidence["license"] in ("MIT", "Apache-2.0")
     assert {r["provider"] for r in records} == {"anthropic", "anthropic-openai", "gemini", "gemini-openai", "openai"}
-    assert all(r["outcome"] in ("pass", "skip", "xfail") for r in records), [
-        (r["claim"], r["message"][:200]) for r in records if r["outcome"] not in ("pass", "skip", "xfail")
+    # an undocumented claim (not in the provider's docs) may differ from its reference: never a failure of the docs
+    documented = [r for r in records if r["status"] != "undocumented"]
+    judged = [r for r in records if r["status"] == "undocumented" and r["outcome"] in ("pass", "fail")]
+    assert all(r["message"].startswith(("behaves as ", "differs from ")) for r in judged)
+    assert all(r["outcome"] in ("pass", "skip", "xfail") for r in documented), [
+        (r["claim"], r["message"][:200]) for r in documented if r["outcome"] not in ("pass", "skip", "xfail")
     ]
 
 
