@@ -238,7 +238,9 @@ def _blocks(answer: Answer) -> list[dict[str, Any]]:
     if not answer.tool_calls:
         blocks.append({"type": "text", "text": answer.text})
     for i, call in enumerate(answer.tool_calls, 1):
-        blocks.append({"type": "tool_use", "id": f"toolu_fake{i:02d}", "name": call.name, "input": call.arguments})
+        blocks.append(
+            {"type": "tool_use", "id": f"toolu_fake{i:02d}", "name": call.name, "input": call.fresh_arguments()}
+        )
     return blocks
 
 

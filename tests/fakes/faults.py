@@ -353,6 +353,10 @@ def reply_edit(kinds: Iterable[str], edit: Callable[[Reply], None]) -> Fault:
 
     def hook(reply: Reply) -> None:
         if reply.kind in wanted:
+            # The reply may share dicts with the fake's model or another reply: a break edits its own copy only.
+            reply.body = copy.deepcopy(reply.body)
+            reply.events = copy.deepcopy(reply.events)
+            reply.headers = dict(reply.headers)
             edit(reply)
 
     return Fault(reply=hook)

@@ -223,7 +223,7 @@ def _thinks(generation: dict[str, Any]) -> bool:
 def _parts(answer: Answer) -> list[dict[str, Any]]:
     parts: list[dict[str, Any]] = [{"text": answer.thought, "thought": True}] if answer.thought else []
     if answer.tool_calls:
-        return parts + [{"functionCall": {"name": c.name, "args": c.arguments}} for c in answer.tool_calls]
+        return parts + [{"functionCall": {"name": c.name, "args": c.fresh_arguments()}} for c in answer.tool_calls]
     return [*parts, {"text": answer.text}]
 
 

@@ -6,6 +6,7 @@ Tokens are whitespace-separated words. Each flavor turns its request into a :cla
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -59,6 +60,10 @@ class ToolCall:
     @property
     def json(self) -> str:
         return json.dumps(self.arguments)
+
+    def fresh_arguments(self) -> dict[str, Any]:
+        """A copy of the arguments for one reply: a fault that edits a reply must not edit the model's answer."""
+        return copy.deepcopy(self.arguments)
 
 
 @dataclass
