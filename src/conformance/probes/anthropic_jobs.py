@@ -15,6 +15,7 @@ from conformance.probes.base import Call, Observation, ProbeContext
 from conformance.probes.clients import anthropic_client, perform
 from conformance.probes.oversized import PADDING_MARK, json_over, multipart_over
 from conformance.probes.oversized import send as send_padded
+from conformance.probes.registry import probe
 from conformance.spec.model import Claim
 
 FILES_BETA = "files-api-2025-04-14"
@@ -41,6 +42,7 @@ def batch_request(ctx: ProbeContext) -> dict[str, Any]:
     return {"custom_id": BATCH_ID, "params": params}
 
 
+@probe("anthropic.batch")
 def batch(ctx: ProbeContext, claim: Claim) -> Observation:
     """Create a batch of one tiny request, read it back, then cancel it."""
     client = anthropic_client(ctx)
@@ -54,6 +56,7 @@ def batch(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.file_upload")
 def file_upload(ctx: ProbeContext, claim: Claim) -> Observation:
     """Upload a one-line text file (Files API beta), then delete it."""
     client = anthropic_client(ctx)
@@ -66,6 +69,7 @@ def file_upload(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.file_list")
 def file_list(ctx: ProbeContext, claim: Claim) -> Observation:
     """List the files (one page of at most one): costs nothing, stores nothing."""
     client = anthropic_client(ctx)
@@ -73,6 +77,7 @@ def file_list(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([listed], values={"limit": 1})
 
 
+@probe("anthropic.skill_create")
 def skill_create(ctx: ProbeContext, claim: Claim) -> Observation:
     """Create a custom skill from a two-line SKILL.md, then delete its version and the skill."""
     client = anthropic_client(ctx)
@@ -101,6 +106,7 @@ def skill_create(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.skill_list")
 def skill_list(ctx: ProbeContext, claim: Claim) -> Observation:
     """List the skills (one page of at most one)."""
     client = anthropic_client(ctx)
@@ -108,6 +114,7 @@ def skill_list(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([listed], values={"limit": 1})
 
 
+@probe("anthropic.oversized_batch")
 def oversized_batch(ctx: ProbeContext, claim: Claim) -> Observation:
     """A batch create just over the documented Batches body limit (``params.max`` bytes), streamed."""
     limit = int(claim.params.get("max", 256 * 1024 * 1024))
@@ -120,6 +127,7 @@ def oversized_batch(ctx: ProbeContext, claim: Claim) -> Observation:
     )
 
 
+@probe("anthropic.oversized_file")
 def oversized_file(ctx: ProbeContext, claim: Claim) -> Observation:
     """A file upload just over the documented Files API limit (``params.max`` bytes), streamed as multipart."""
     limit = int(claim.params.get("max", 500 * 1024 * 1024))

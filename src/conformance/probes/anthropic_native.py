@@ -11,6 +11,7 @@ from conformance.probes.base import Observation, ProbeContext
 from conformance.probes.clients import anthropic_async_client, anthropic_client, perform, perform_async, raw_request
 from conformance.probes.oversized import PADDING_MARK, json_over
 from conformance.probes.oversized import send as send_padded
+from conformance.probes.registry import probe
 from conformance.spec.model import Claim
 
 SMALL = 16
@@ -27,10 +28,12 @@ def _message(ctx: ProbeContext, label: str, **kwargs: Any) -> Observation:
     return Observation([perform(ctx, label, lambda: client.messages.create(**kwargs))])
 
 
+@probe("anthropic.basic")
 def basic(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(ctx, "messages.create")
 
 
+@probe("anthropic.basic_async")
 async def basic_async(ctx: ProbeContext, claim: Claim) -> Observation:
     client = anthropic_async_client(ctx)
     messages: Any = [{"role": "user", "content": prompts.BASIC}]
@@ -42,10 +45,12 @@ async def basic_async(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call])
 
 
+@probe("anthropic.stream")
 def stream(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(ctx, "messages.stream", stream=True)
 
 
+@probe("anthropic.max_tokens")
 def max_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
     """A long answer asked for with a tiny max_tokens: it must stop there."""
     obs = _message(ctx, "max_tokens", max_tokens=4, messages=[{"role": "user", "content": prompts.COUNT}])
@@ -53,6 +58,7 @@ def max_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.prompt_caching")
 def prompt_caching(ctx: ProbeContext, claim: Claim) -> Observation:
     """A system block marked ``cache_control: ephemeral`` (too short to be cached; the marker must be accepted)."""
     system_blocks: Any = [{"type": "text", "text": prompts.SECRET_SYSTEM, "cache_control": {"type": "ephemeral"}}]
@@ -61,6 +67,7 @@ def prompt_caching(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.oversized")
 def oversized(ctx: ProbeContext, claim: Claim) -> Observation:
     """A Messages request just over the documented body limit (``params.max`` bytes, 32 MB by default), streamed."""
     limit = int(claim.params.get("max", 32 * 1024 * 1024))
@@ -70,6 +77,7 @@ def oversized(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"body_bytes": body.size})
 
 
+@probe("anthropic.oversized_count_tokens")
 def oversized_count_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
     """A count_tokens request just over the same documented body limit, streamed."""
     limit = int(claim.params.get("max", 32 * 1024 * 1024))
@@ -85,12 +93,14 @@ def native_headers(ctx: ProbeContext) -> dict[str, str]:
     return {"x-api-key": ctx.api_key.reveal(), "anthropic-version": VERSION, "content-type": "application/json"}
 
 
+@probe("anthropic.system")
 def system(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(
         ctx, "system", system=prompts.SECRET_SYSTEM, messages=[{"role": "user", "content": prompts.SECRET_QUESTION}]
     )
 
 
+@probe("anthropic.thinking")
 def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(
         ctx,
@@ -101,6 +111,7 @@ def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     )
 
 
+@probe("anthropic.count_tokens")
 def count_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
     client = anthropic_client(ctx)
     messages: Any = [{"role": "user", "content": prompts.BASIC}]
@@ -109,20 +120,24 @@ def count_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
     )
 
 
+@probe("anthropic.models_list")
 def models_list(ctx: ProbeContext, claim: Claim) -> Observation:
     client = anthropic_client(ctx)
     return Observation([perform(ctx, "models.list", lambda: client.models.list())])
 
 
+@probe("anthropic.wrong_key")
 def wrong_key(ctx: ProbeContext, claim: Claim) -> Observation:
     bad = ctx.with_key("invalid-key-for-conformance")
     return _message(bad, "wrong-key")
 
 
+@probe("anthropic.unknown_model")
 def unknown_model(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(ctx, "unknown-model", model="no-such-model-conformance")
 
 
+@probe("anthropic.without_header")
 def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same raw request with and without one required header."""
     headers = {"x-api-key": ctx.api_key.reveal(), "anthropic-version": VERSION, "content-type": "application/json"}
@@ -173,6 +188,7 @@ def _labelled(obs: Observation, label: str) -> Observation:
     return obs
 
 
+@probe("anthropic.with_field")
 def with_field(ctx: ProbeContext, claim: Claim) -> Observation:
     """The basic request plus the claim's field at its documented-valid value (FIELD_VALUES)."""
     value = FIELD_VALUES[claim.field]
@@ -181,6 +197,7 @@ def with_field(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.out_of_range")
 def out_of_range(ctx: ProbeContext, claim: Claim) -> Observation:
     """A value above the documented maximum (negative control: a 400), then one inside the range (accepted)."""
     low, high = float(claim.params.get("min", 0)), float(claim.params["max"])
@@ -190,6 +207,7 @@ def out_of_range(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([*first.calls, *second.calls], values={claim.field: over, "within": within})
 
 
+@probe("anthropic.without_field")
 def without_field(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same raw request without and with one required body field."""
     body = {"model": ctx.model, "max_tokens": SMALL, "messages": [{"role": "user", "content": prompts.BASIC}]}
@@ -203,6 +221,7 @@ def without_field(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([first, second], values={"omitted": claim.field})
 
 
+@probe("anthropic.system_blocks")
 def system_blocks(ctx: ProbeContext, claim: Claim) -> Observation:
     """The system prompt as an array of text blocks."""
     blocks: Any = [{"type": "text", "text": prompts.SECRET_SYSTEM}]
@@ -210,6 +229,7 @@ def system_blocks(ctx: ProbeContext, claim: Claim) -> Observation:
     return _message(ctx, "system-blocks", system=blocks, messages=messages)
 
 
+@probe("anthropic.stop_sequences")
 def stop_sequences(ctx: ProbeContext, claim: Claim) -> Observation:
     """A count from 1 to 20 with stop_sequences ["7"]: it must stop there and say so."""
     stops = [prompts.COUNT_STOP]
@@ -219,6 +239,7 @@ def stop_sequences(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.thinking_budgets")
 def thinking_budgets(ctx: ProbeContext, claim: Claim) -> Observation:
     """budget_tokens below 1024 and equal to max_tokens (negative controls), then 1024 below max_tokens."""
     minimum = int(claim.params.get("min", 1024))
@@ -231,11 +252,13 @@ def thinking_budgets(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation(calls, values={"budget_tokens": minimum - 24, "min": minimum})
 
 
+@probe("anthropic.text_blocks")
 def text_blocks(ctx: ProbeContext, claim: Claim) -> Observation:
     messages: Any = [{"role": "user", "content": [{"type": "text", "text": prompts.BASIC}]}]
     return _message(ctx, "text-blocks", messages=messages)
 
 
+@probe("anthropic.image")
 def image(ctx: ProbeContext, claim: Claim) -> Observation:
     """A red PNG as a base64 image block: the answer names its colour."""
     data = base64.b64encode(fixture_bytes("red-dot.png")).decode()
@@ -271,6 +294,7 @@ def one_page_pdf(text: str) -> bytes:
     return bytes(out)
 
 
+@probe("anthropic.document")
 def document(ctx: ProbeContext, claim: Claim) -> Observation:
     """A one-page PDF holding the secret word, as a document block: the answer gives the word."""
     data = base64.b64encode(one_page_pdf(prompts.SECRET_SYSTEM)).decode()
@@ -287,6 +311,7 @@ TOOL_USE_ID = "toolu_conformance01"
 TOOL_RESULT = "sunny, 21 °C"
 
 
+@probe("anthropic.tool_turn")
 def tool_turn(ctx: ProbeContext, claim: Claim) -> Observation:
     """An assistant tool_use block and the user's tool_result back: the answer uses the result."""
     messages: Any = [
@@ -302,6 +327,7 @@ def tool_turn(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.system_role")
 def system_role(ctx: ProbeContext, claim: Claim) -> Observation:
     """Negative control: a message with role "system" (there is none in the Messages API)."""
     messages: Any = [{"role": "system", "content": prompts.SECRET_SYSTEM}, {"role": "user", "content": prompts.BASIC}]
@@ -326,6 +352,7 @@ def _tool_call(ctx: ProbeContext, label: str, choice: dict[str, Any]) -> Observa
     return _labelled(obs, label)
 
 
+@probe("anthropic.tools")
 def tools(ctx: ProbeContext, claim: Claim) -> Observation:
     """Two tools, tool_choice any, and a question that needs both: tool_use blocks come back."""
     obs = _tool_call(ctx, "tools", {"type": "any"})
@@ -342,12 +369,14 @@ TOOL_CHOICES: dict[str, dict[str, Any]] = {
 }
 
 
+@probe("anthropic.tool_choices")
 def tool_choices(ctx: ProbeContext, claim: Claim) -> Observation:
     """One call per documented tool_choice type, labelled with the type."""
     calls = [call for label, choice in TOOL_CHOICES.items() for call in _tool_call(ctx, label, choice).calls]
     return Observation(calls, values={"tools": [t["name"] for t in tool_list()], "forced": FORCED_TOOL})
 
 
+@probe("anthropic.one_tool")
 def one_tool(ctx: ProbeContext, claim: Claim) -> Observation:
     """tool_choice any with disable_parallel_tool_use, on a question that needs two tools."""
     obs = _tool_call(ctx, "one-tool", {"type": "any", "disable_parallel_tool_use": True})
@@ -355,6 +384,7 @@ def one_tool(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("anthropic.count_tokens_pair")
 def count_tokens_pair(ctx: ProbeContext, claim: Claim) -> Observation:
     """count_tokens on the same messages without and with a system prompt."""
     client = anthropic_client(ctx)
@@ -368,6 +398,7 @@ def count_tokens_pair(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([bare, with_system])
 
 
+@probe("anthropic.models_retrieve")
 def models_retrieve(ctx: ProbeContext, claim: Claim) -> Observation:
     client = anthropic_client(ctx)
     return Observation([perform(ctx, "models.retrieve", lambda: client.models.retrieve(ctx.model))])
@@ -377,12 +408,14 @@ WEB_SEARCH: dict[str, Any] = {"type": "web_search_20250305", "name": "web_search
 """A server tool: its result block comes whole in content_block_start."""
 
 
+@probe("anthropic.server_tool_stream")
 def server_tool_stream(ctx: ProbeContext, claim: Claim) -> Observation:
     """A streamed answer that uses the web search server tool once (one search: a cent at the documented price)."""
     messages: Any = [{"role": "user", "content": "What is the weather in Paris today? Search the web once."}]
     return _message(ctx, "server-tool-stream", stream=True, max_tokens=300, tools=[WEB_SEARCH], messages=messages)
 
 
+@probe("anthropic.invalid_request")
 def invalid_request(ctx: ProbeContext, claim: Claim) -> Observation:
     """An empty messages list: the documented 400 invalid_request_error."""
     return _message(ctx, "invalid-request", messages=[])

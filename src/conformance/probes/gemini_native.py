@@ -13,6 +13,7 @@ from conformance.data import fixture_bytes
 from conformance.probes import prompts
 from conformance.probes.base import Call, Observation, ProbeContext
 from conformance.probes.clients import genai_client, perform, perform_async, raw_request
+from conformance.probes.registry import probe
 from conformance.spec.model import Claim
 
 if TYPE_CHECKING:  # google-genai is imported when a probe first runs, not when cases are collected
@@ -97,10 +98,12 @@ def _generate(ctx: ProbeContext, label: str, contents: Any, config: types.Genera
     )
 
 
+@probe("gemini.basic")
 def basic(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([_generate(ctx, "generate_content", prompts.BASIC, _config())])
 
 
+@probe("gemini.basic_async")
 async def basic_async(ctx: ProbeContext, claim: object) -> Observation:
     client = genai_client(ctx)
     call = await perform_async(
@@ -111,6 +114,7 @@ async def basic_async(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([call])
 
 
+@probe("gemini.stream")
 def stream(ctx: ProbeContext, claim: object) -> Observation:
     client = genai_client(ctx)
     call = perform(
@@ -121,6 +125,7 @@ def stream(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([call])
 
 
+@probe("gemini.stream_async")
 async def stream_async(ctx: ProbeContext, claim: object) -> Observation:
     client = genai_client(ctx)
 
@@ -133,39 +138,46 @@ async def stream_async(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([await perform_async(ctx, "generate_content_stream-async", chunks)])
 
 
+@probe("gemini.with_config")
 def with_config(ctx: ProbeContext, claim: Claim) -> Observation:
     """A plain request with the claim's sampling field set (top_p, top_k)."""
     values = SAMPLING[claim.field]
     return Observation([_generate(ctx, "with-field", prompts.BASIC, _config(**values))], values=dict(values))
 
 
+@probe("gemini.system_instruction")
 def system_instruction(ctx: ProbeContext, claim: object) -> Observation:
     config = _config(system_instruction=prompts.SECRET_SYSTEM, max_output_tokens=ROOMY)
     call = _generate(ctx, "system_instruction", prompts.SECRET_QUESTION, config)
     return Observation([call], values={"system_instruction": prompts.SECRET_SYSTEM})
 
 
+@probe("gemini.safety_settings")
 def safety_settings(ctx: ProbeContext, claim: object) -> Observation:
     settings = [{"category": c, "threshold": "BLOCK_ONLY_HIGH"} for c in SAFETY_CATEGORIES]
     call = _generate(ctx, "safety_settings", prompts.BASIC, _config(safety_settings=settings))
     return Observation([call], values={"safety_settings[]": settings})
 
 
+@probe("gemini.candidate_count")
 def candidate_count(ctx: ProbeContext, claim: object) -> Observation:
     call = _generate(ctx, "candidate_count", prompts.BASIC, _config(candidate_count=2, max_output_tokens=ROOMY))
     return Observation([call], values={"candidate_count": 2})
 
 
+@probe("gemini.max_output_tokens")
 def max_output_tokens(ctx: ProbeContext, claim: object) -> Observation:
     call = _generate(ctx, "max_output_tokens", prompts.COUNT, _config(max_output_tokens=MAX_TOKENS))
     return Observation([call], values={"max_output_tokens": MAX_TOKENS})
 
 
+@probe("gemini.stop_sequences")
 def stop_sequences(ctx: ProbeContext, claim: object) -> Observation:
     config = _config(stop_sequences=[STOP], max_output_tokens=ROOMY)
     return Observation([_generate(ctx, "stop_sequences", prompts.COUNT, config)], values={"stop_sequences": [STOP]})
 
 
+@probe("gemini.out_of_range")
 def out_of_range(ctx: ProbeContext, claim: Claim) -> Observation:
     """The field beyond its documented limit (the negative control), then within it."""
     over, within = OUT_OF_RANGE[claim.field]
@@ -176,6 +188,7 @@ def out_of_range(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation(calls, values={claim.field: next(iter(over.values())), "within": next(iter(within.values()))})
 
 
+@probe("gemini.json_output")
 def json_output(ctx: ProbeContext, claim: Claim) -> Observation:
     """response_mime_type application/json, with the event schema when the claim is about response_schema."""
     values: dict[str, Any] = {"response_mime_type": "application/json", "max_output_tokens": ROOMY}
@@ -201,18 +214,21 @@ def _tool_values(called: list[str]) -> dict[str, Any]:
     return {"tools": called, "parameters": {n: FUNCTIONS[n]["parameters"] for n in FUNCTIONS}}
 
 
+@probe("gemini.tools")
 def tools(ctx: ProbeContext, claim: object) -> Observation:
     """Two function declarations and a question that needs both; mode ANY, so a call must come back."""
     config = _config(tools=_tools(), tool_config=_calling("ANY"), max_output_tokens=ROOMY)
     return Observation([_generate(ctx, "tools", prompts.TOOLS, config)], values=_tool_values(list(FUNCTIONS)))
 
 
+@probe("gemini.allowed_names")
 def allowed_names(ctx: ProbeContext, claim: object) -> Observation:
     """Mode ANY with one of the two declared functions allowed: only that one may be called."""
     config = _config(tools=_tools(), tool_config=_calling("ANY", ["get_time"]), max_output_tokens=ROOMY)
     return Observation([_generate(ctx, "allowed", prompts.TOOLS, config)], values=_tool_values(["get_time"]))
 
 
+@probe("gemini.calling_modes")
 def calling_modes(ctx: ProbeContext, claim: object) -> Observation:
     """The same tool question with mode AUTO, ANY and NONE."""
     calls = [
@@ -224,6 +240,7 @@ def calling_modes(ctx: ProbeContext, claim: object) -> Observation:
     return Observation(calls, values=_tool_values(list(FUNCTIONS)))
 
 
+@probe("gemini.inline_image")
 def inline_image(ctx: ProbeContext, claim: object) -> Observation:
     from google.genai import types
 
@@ -233,6 +250,7 @@ def inline_image(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([call], values={"contents[].parts[].inline_data": "image/png"})
 
 
+@probe("gemini.roles")
 def roles(ctx: ProbeContext, claim: object) -> Observation:
     """A user / model / user conversation."""
     from google.genai import types
@@ -245,6 +263,7 @@ def roles(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([_generate(ctx, "roles", contents, _config())], values={"contents[].role": "user/model/user"})
 
 
+@probe("gemini.function_response")
 def function_response(ctx: ProbeContext, claim: object) -> Observation:
     """The model's function calls and their results sent back: the model answers in text."""
     from google.genai import types
@@ -269,6 +288,7 @@ def _thinking_config(claim: Claim) -> dict[str, Any]:
     return THINKING.get(claim.field, {"thinking_budget": 512})
 
 
+@probe("gemini.thinking")
 def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     """generateContent with a ThinkingConfig (``thinking_level``, ``thinking_budget``, ``include_thoughts``)."""
     from google.genai import types
@@ -282,6 +302,7 @@ def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"thinking_config": thinking})
 
 
+@probe("gemini.count_tokens")
 def count_tokens(ctx: ProbeContext, claim: object) -> Observation:
     client = genai_client(ctx)
     return Observation(
@@ -289,6 +310,7 @@ def count_tokens(ctx: ProbeContext, claim: object) -> Observation:
     )
 
 
+@probe("gemini.embed_one")
 def embed_one(ctx: ProbeContext, claim: object) -> Observation:
     """embedContent, sent as the reference shows it (google-genai only ever calls batchEmbedContents here)."""
     body = {"content": {"parts": [{"text": EMBED_TEXTS[0]}]}}
@@ -298,12 +320,14 @@ def embed_one(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([call], values={"model": EMBED_MODEL, "inputs": 1})
 
 
+@probe("gemini.embed_batch")
 def embed_batch(ctx: ProbeContext, claim: object) -> Observation:
     client = genai_client(ctx)
     call = perform(ctx, "embed_content", lambda: client.models.embed_content(model=EMBED_MODEL, contents=EMBED_TEXTS))
     return Observation([call], values={"model": EMBED_MODEL, "inputs": len(EMBED_TEXTS)})
 
 
+@probe("gemini.models_list")
 def models_list(ctx: ProbeContext, claim: object) -> Observation:
     from google.genai import types
 
@@ -312,6 +336,7 @@ def models_list(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([call])
 
 
+@probe("gemini.models_get")
 def models_get(ctx: ProbeContext, claim: object) -> Observation:
     client = genai_client(ctx)
     return Observation(
@@ -319,6 +344,7 @@ def models_get(ctx: ProbeContext, claim: object) -> Observation:
     )
 
 
+@probe("gemini.without_contents")
 def without_contents(ctx: ProbeContext, claim: object) -> Observation:
     """The same raw generateContent request without and with ``contents``."""
     headers = {"x-goog-api-key": ctx.api_key.reveal(), "content-type": "application/json"}
@@ -341,6 +367,7 @@ def _send_bytes(ctx: ProbeContext, label: str, url: str, headers: dict[str, str]
     return perform(ctx, label, send)
 
 
+@probe("gemini.malformed_body")
 def malformed_body(ctx: ProbeContext, claim: object) -> Observation:
     """A generateContent body that is not JSON: the troubleshooting table's "request body is malformed"."""
     headers = {"x-goog-api-key": ctx.api_key.reveal(), "content-type": "application/json"}
@@ -348,6 +375,7 @@ def malformed_body(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([call], values={"body": '{"contents": ['})
 
 
+@probe("gemini.no_key")
 def no_key(ctx: ProbeContext, claim: object) -> Observation:
     """A well-formed generateContent request with no key at all."""
     body = {"contents": [{"parts": [{"text": prompts.BASIC}]}], "generationConfig": {"maxOutputTokens": SMALL}}
@@ -357,6 +385,7 @@ def no_key(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([call], values={"omitted": "x-goog-api-key"})
 
 
+@probe("gemini.without_key")
 def without_key(ctx: ProbeContext, claim: object) -> Observation:
     """The same raw generateContent request without and with the x-goog-api-key header."""
     url = _url(ctx, ctx.model, "generateContent")
@@ -369,11 +398,13 @@ def without_key(ctx: ProbeContext, claim: object) -> Observation:
     return Observation([first, second], values={"omitted": "x-goog-api-key"})
 
 
+@probe("gemini.wrong_key")
 def wrong_key(ctx: ProbeContext, claim: object) -> Observation:
     bad = ctx.with_key("invalid-key-for-conformance")
     return basic(bad, claim)
 
 
+@probe("gemini.unknown_model")
 def unknown_model(ctx: ProbeContext, claim: object) -> Observation:
     client = genai_client(ctx)
     call = perform(

@@ -12,6 +12,7 @@ from conformance.data import fixture_bytes, fixture_json
 from conformance.probes import prompts
 from conformance.probes.base import Call, Observation, ProbeContext
 from conformance.probes.clients import openai_async_client, openai_client, perform, perform_async, raw_request
+from conformance.probes.registry import probe
 from conformance.spec.model import Claim
 from conformance.values import cacheable_minimum, over_limit_value, under_limit_value, value_for
 
@@ -54,6 +55,7 @@ def _chat(ctx: ProbeContext, label: str, **kwargs: Any) -> Call:
     return perform(ctx, label, lambda: client.chat.completions.create(**kwargs))
 
 
+@probe("openai.basic")
 def basic(ctx: ProbeContext, claim: Claim) -> Observation:
     """A plain tiny chat completion: for response fields, usage, headers and the endpoint. A response field the
     reference documents only when a request field is sent (``params.when_sent``) gets that field sent."""
@@ -62,11 +64,13 @@ def basic(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([_chat(ctx, "basic", **_split_extra(fields))], values=fields)
 
 
+@probe("openai.basic_and_error")
 def basic_and_error(ctx: ProbeContext, claim: Claim) -> Observation:
     """A plain completion, then a request for an unknown model: for headers documented on every response."""
     return Observation([_chat(ctx, "basic"), _chat(ctx, "unknown-model", model="no-such-model-conformance")])
 
 
+@probe("openai.no_credentials")
 def no_credentials(ctx: ProbeContext, claim: Claim) -> Observation:
     """A plain completion with the key, then the same raw request with no credentials at all (the negative
     control of a documented authorization header: 401 in the documented shape)."""
@@ -74,22 +78,26 @@ def no_credentials(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation(calls, values={"omitted": "authorization"})
 
 
+@probe("openai.stream_at")
 def stream_at(ctx: ProbeContext, claim: Claim) -> Observation:
     """A streamed completion at the claim's own endpoint path."""
     return stream(_at_endpoint(ctx, claim), claim)
 
 
+@probe("openai.basic_async")
 async def basic_async(ctx: ProbeContext, claim: Claim) -> Observation:
     client = openai_async_client(ctx)
     kwargs: Any = {"model": ctx.model, "messages": _messages(), "max_tokens": SMALL}
     return Observation([await perform_async(ctx, "basic-async", lambda: client.chat.completions.create(**kwargs))])
 
 
+@probe("openai.stream")
 def stream(ctx: ProbeContext, claim: Claim) -> Observation:
     """A streamed completion with usage requested."""
     return Observation([_chat(ctx, "stream", stream=True, stream_options={"include_usage": True})])
 
 
+@probe("openai.stream_async")
 async def stream_async(ctx: ProbeContext, claim: Claim) -> Observation:
     client = openai_async_client(ctx)
     kwargs: Any = {
@@ -107,6 +115,7 @@ async def stream_async(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([await perform_async(ctx, "stream-async", consume)])
 
 
+@probe("openai.with_field")
 def with_field(ctx: ProbeContext, claim: Claim) -> Observation:
     """Send the claimed field with a drawn value (also the over-cap / not-allowed value)."""
     name = claim.field
@@ -150,6 +159,7 @@ def _split_extra(fields: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+@probe("openai.max_tokens")
 def max_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
     """max_tokens / max_completion_tokens = N on a long answer: output stops at N tokens."""
     limit = value_for(claim, claim.field)
@@ -157,6 +167,7 @@ def max_tokens(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={claim.field: limit})
 
 
+@probe("openai.stop")
 def stop(ctx: ProbeContext, claim: Claim) -> Observation:
     """stop=["7"] while counting to 20: the answer ends before 7."""
     call = _chat(ctx, "stop", messages=_messages(prompts.COUNT), stop=[prompts.COUNT_STOP], max_tokens=64)
@@ -167,6 +178,7 @@ def _tools() -> list[dict[str, Any]]:
     return [fixture_json("tools/get_weather.json"), fixture_json("tools/get_time.json")]
 
 
+@probe("openai.tools")
 def tools(ctx: ProbeContext, claim: Claim) -> Observation:
     """Two tools and a question that needs both: tool_calls come back."""
     tool_list = _tools()
@@ -192,6 +204,7 @@ def _raw_body(ctx: ProbeContext, claim: Claim) -> dict[str, Any]:
     return body
 
 
+@probe("openai.without_field")
 def without_field(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same raw request without and with a required body field (``model``, ``tools[].function.name``)."""
     complete = _raw_body(ctx, claim)
@@ -210,6 +223,7 @@ def without_field(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation(calls, values={"omitted": claim.field})
 
 
+@probe("openai.invalid_enum")
 def invalid_enum(ctx: ProbeContext, claim: Claim) -> Observation:
     """The negative control of an enum field: a value outside the documented enum."""
     fields: dict[str, Any] = {claim.field: INVALID_ENUM_VALUE}
@@ -218,12 +232,14 @@ def invalid_enum(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([_chat(ctx, "invalid-enum", **_split_extra(fields))], values={claim.field: INVALID_ENUM_VALUE})
 
 
+@probe("openai.empty_list")
 def empty_list(ctx: ProbeContext, claim: Claim) -> Observation:
     """The negative control of a list field with a documented minimum length (``messages``): an empty list."""
     body = {**_raw_body(ctx, claim), claim.field: []}
     return Observation([_raw_chat(ctx, "empty", body)], values={claim.field: []})
 
 
+@probe("openai.without_header")
 def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same raw request without and with a required request header (``Authorization``)."""
     body = _raw_body(ctx, claim)
@@ -231,6 +247,7 @@ def without_header(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation(calls, values={"omitted": claim.field})
 
 
+@probe("openai.google_thinking")
 def google_thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     """Gemini's thinking_config through extra_body, nested as the doc's Python example sends it."""
     documented = claim.params.get("value") if claim.field.endswith("thinking_budget") else None
@@ -242,12 +259,14 @@ def google_thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"extra_body": body})
 
 
+@probe("openai.reasoning_off")
 def reasoning_off(ctx: ProbeContext, claim: Claim) -> Observation:
     """reasoning_effort "none": thinking off."""
     call = _chat(ctx, "effort=none", messages=_messages(prompts.THINK), reasoning_effort="none", max_tokens=64)
     return Observation([call], values={"reasoning_effort": "none"})
 
 
+@probe("openai.message_role")
 def message_role(ctx: ProbeContext, claim: Claim) -> Observation:
     """A conversation that uses one message role (the claim's ``params.value``, or system)."""
     role = str(claim.params.get("value") or claim.id.rsplit(".", 1)[-1])
@@ -270,11 +289,13 @@ def _at_endpoint(ctx: ProbeContext, claim: Claim) -> ProbeContext:
     return dataclasses.replace(ctx, base_url=prefix + path.removesuffix("chat/completions"))
 
 
+@probe("openai.chat_at")
 def chat_at(ctx: ProbeContext, claim: Claim) -> Observation:
     """A chat completion at the claim's own endpoint path, on the same server."""
     return basic(_at_endpoint(ctx, claim), claim)
 
 
+@probe("openai.chat_at_async")
 async def chat_at_async(ctx: ProbeContext, claim: Claim) -> Observation:
     return await basic_async(_at_endpoint(ctx, claim), claim)
 
@@ -285,6 +306,7 @@ RESPONSE_FORMATS: dict[str, dict[str, Any]] = {
 }
 
 
+@probe("openai.response_format")
 def response_format(ctx: ProbeContext, claim: Claim) -> Observation:
     """One documented response_format (named by the claim id's last part), with a prompt that mentions JSON."""
     kind = claim.id.rsplit(".", 1)[-1]
@@ -296,6 +318,7 @@ def response_format(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"response_format": value})
 
 
+@probe("openai.text_parts")
 def text_parts(ctx: ProbeContext, claim: Claim) -> Observation:
     """The user's message as an array of content parts of type text."""
     content = [{"type": "text", "text": prompts.BASIC}]
@@ -305,17 +328,20 @@ def text_parts(ctx: ProbeContext, claim: Claim) -> Observation:
 OPENAI_MODEL_NAME = "gpt-4o"
 
 
+@probe("openai.foreign_model")
 def foreign_model(ctx: ProbeContext, claim: Claim) -> Observation:
     """An OpenAI model name the layer does not map, then the run's own model (the control)."""
     calls = [_chat(ctx, "foreign-model", model=OPENAI_MODEL_NAME), _chat(ctx, "own-model")]
     return Observation(calls, values={"model": OPENAI_MODEL_NAME})
 
 
+@probe("openai.logprobs")
 def logprobs(ctx: ProbeContext, claim: Claim) -> Observation:
     """logprobs: true, so that choices[].logprobs has something to show."""
     return Observation([_chat(ctx, "logprobs", logprobs=True)], values={"logprobs": True})
 
 
+@probe("openai.parallel_tool_calls")
 def parallel_tool_calls(ctx: ProbeContext, claim: Claim) -> Observation:
     """parallel_tool_calls=false with a question that needs two tools: at most one call."""
     call = _chat(
@@ -330,6 +356,7 @@ def parallel_tool_calls(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"parallel_tool_calls": False})
 
 
+@probe("openai.system_hoisting")
 def system_hoisting(ctx: ProbeContext, claim: Claim) -> Observation:
     """A system message after the user's: if hoisted, the model knows the secret word."""
     messages = [
@@ -339,6 +366,7 @@ def system_hoisting(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([_chat(ctx, "hoisting", messages=messages)])
 
 
+@probe("openai.system_developer_join")
 def system_developer_join(ctx: ProbeContext, claim: Claim) -> Observation:
     """A system and a developer message, each holding one of two code words: joined, the model knows both."""
     messages = [
@@ -350,6 +378,7 @@ def system_developer_join(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"code_words": list(prompts.CODE_WORDS)})
 
 
+@probe("openai.prompt_caching")
 def prompt_caching(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same cacheable prompt twice (the model's documented minimum, marked ``cache_control``): no cache hit.
 
@@ -363,12 +392,14 @@ def prompt_caching(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation(calls, values={"cacheable_minimum_tokens": minimum, "cache_control": {"type": "ephemeral"}})
 
 
+@probe("openai.reasoning_cannot_be_off")
 def reasoning_cannot_be_off(ctx: ProbeContext, claim: Claim) -> Observation:
     """reasoning_effort "none" on a model whose reasoning cannot be turned off (room left for thinking)."""
     call = _chat(ctx, "effort=none", messages=_messages(prompts.THINK), reasoning_effort="none", max_tokens=512)
     return Observation([call], values={"reasoning_effort": "none", "model": ctx.model})
 
 
+@probe("openai.reasoning_default")
 def reasoning_default(ctx: ProbeContext, claim: Claim) -> Observation:
     """No reasoning_effort at all: the model reasons at its own default level or budget."""
     call = _chat(ctx, "no-effort", messages=_messages(prompts.THINK), max_tokens=512)
@@ -391,6 +422,7 @@ def _echoed_turn(answer: dict[str, Any]) -> list[dict[str, Any]]:
     return turn
 
 
+@probe("openai.thought_signatures")
 def thought_signatures(ctx: ProbeContext, claim: Claim) -> Observation:
     """A tool call (its signature comes back on it), then the next turn echoing it back: accepted."""
     asked = _messages(prompts.TOOLS)
@@ -403,6 +435,7 @@ def thought_signatures(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("openai.image_input")
 def image_input(ctx: ProbeContext, claim: Claim) -> Observation:
     data = base64.b64encode(fixture_bytes("red-dot.png")).decode()
     content = [
@@ -412,6 +445,7 @@ def image_input(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([_chat(ctx, "image", messages=[{"role": "user", "content": content}])])
 
 
+@probe("openai.audio_input")
 def audio_input(ctx: ProbeContext, claim: Claim) -> Observation:
     data = base64.b64encode(fixture_bytes("beep.wav")).decode()
     content = [
@@ -421,12 +455,14 @@ def audio_input(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([_chat(ctx, "audio", messages=[{"role": "user", "content": content}])])
 
 
+@probe("openai.audio_output")
 def audio_output(ctx: ProbeContext, claim: Claim) -> Observation:
     """Ask for spoken output (``modalities: [text, audio]``): where audio comes back, or is documented empty."""
     values: dict[str, Any] = {"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}
     return Observation([_chat(ctx, "audio-output", **values)], values=values)
 
 
+@probe("openai.thinking")
 def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     """Extended thinking through extra_body (Anthropic's documented form)."""
     body = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
@@ -434,6 +470,7 @@ def thinking(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"extra_body": body})
 
 
+@probe("openai.reasoning_effort_mapping")
 def reasoning_effort_mapping(ctx: ProbeContext, claim: Claim) -> Observation:
     """Each documented reasoning_effort input (room left to think), then one outside the table (negative control)."""
     obs = Observation()
@@ -448,6 +485,7 @@ def reasoning_effort_mapping(ctx: ProbeContext, claim: Claim) -> Observation:
     return obs
 
 
+@probe("openai.exclusive")
 def exclusive(ctx: ProbeContext, claim: Claim) -> Observation:
     """reasoning_effort together with extra_body google.thinking_config: rejected."""
     body = {"google": {"thinking_config": {"thinking_budget": 1024}}}
@@ -455,29 +493,35 @@ def exclusive(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([call], values={"reasoning_effort": "low", "extra_body": {"extra_body": body}})
 
 
+@probe("openai.wrong_key")
 def wrong_key(ctx: ProbeContext, claim: Claim) -> Observation:
     bad = ctx.with_key("invalid-key-for-conformance")
     return Observation([_chat(bad, "wrong-key")])
 
 
+@probe("openai.unknown_model")
 def unknown_model(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([_chat(ctx, "unknown-model", model="no-such-model-conformance")])
 
 
+@probe("openai.invalid_parameter")
 def invalid_parameter(ctx: ProbeContext, claim: Claim) -> Observation:
     return Observation([_chat(ctx, "invalid-parameter", max_tokens=-1)])
 
 
+@probe("openai.models_list")
 def models_list(ctx: ProbeContext, claim: Claim) -> Observation:
     client = openai_client(ctx)
     return Observation([perform(ctx, "models.list", lambda: client.models.list())])
 
 
+@probe("openai.models_retrieve")
 def models_retrieve(ctx: ProbeContext, claim: Claim) -> Observation:
     client = openai_client(ctx)
     return Observation([perform(ctx, "models.retrieve", lambda: client.models.retrieve(ctx.model))])
 
 
+@probe("openai.embeddings")
 def embeddings(ctx: ProbeContext, claim: Claim) -> Observation:
     client = openai_client(ctx)
     """One embedding, with the claim's model (``models: [gemini-embedding-001]``) or the provider's usual one."""

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from conformance.probes import prompts
 from conformance.probes.base import Call, Observation, ProbeContext
 from conformance.probes.clients import genai_client, openai_client, perform
+from conformance.probes.registry import probe
 from conformance.spec.model import Claim
 
 SMALL = 16
@@ -41,6 +42,7 @@ def _image_arguments(ctx: ProbeContext, claim: Claim) -> dict[str, Any]:
     return {"model": OPENAI_IMAGE_MODEL, "prompt": IMAGE_PROMPT, "n": 1, "quality": "low", "size": "1024x1024"}
 
 
+@probe("openai.image")
 def image(ctx: ProbeContext, claim: Claim) -> Observation:
     """One image from a one-line prompt."""
     client = openai_client(ctx)
@@ -66,6 +68,7 @@ def _note_cleanup(obs: Observation, call: Call) -> None:
     obs.notes.append(f"clean-up {call.label}: {outcome}")
 
 
+@probe("openai.file_upload")
 def file_upload(ctx: ProbeContext, claim: Claim) -> Observation:
     """Upload a one-line batch JSONL with ``purpose=batch``, then delete it."""
     client = openai_client(ctx)
@@ -131,11 +134,13 @@ def _batch(ctx: ProbeContext, endpoint: str) -> Observation:
     return obs
 
 
+@probe("openai.batch")
 def batch(ctx: ProbeContext, claim: Claim) -> Observation:
     """Upload a one-line JSONL, create a batch of it for ``/v1/chat/completions`` (24h window), read it back."""
     return _batch(ctx, CHAT_ENDPOINT)
 
 
+@probe("openai.embeddings_batch")
 def embeddings_batch(ctx: ProbeContext, claim: Claim) -> Observation:
     """The same for ``/v1/embeddings``: one embedding request in the JSONL."""
     return _batch(ctx, EMBEDDINGS_ENDPOINT)

@@ -1,0 +1,110 @@
+"""Probes by name: ``@probe("openai.stop")`` registers a probe function under a stable dotted name.
+
+A name is ``<api>.<probe>``: the API the probe talks to (``openai`` for the OpenAI SDK, chat-compatible layers and
+their jobs; ``anthropic`` for the native Messages API and its jobs; ``gemini`` for the native Gemini API), then the
+probe. Sync and async probes each have their own name (``openai.stream`` and ``openai.stream_async``). A spec claim
+names one with its ``probe:`` key (docs/spec-format.md); :mod:`conformance.plan` and :mod:`conformance.passive` know
+probes by these names.
+
+This module imports no probe module when it is imported: :func:`load_all` imports them (and so registers their
+probes), and every lookup calls it first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from conformance.probes.base import Observation, ProbeContext
+from conformance.spec.model import Claim
+
+SyncProbe = Callable[[ProbeContext, Claim], Observation]
+AsyncProbe = Callable[[ProbeContext, Claim], Awaitable[Observation]]
+ProbeFunction = TypeVar("ProbeFunction", bound=Callable[..., Any])
+
+APIS = ("openai", "anthropic", "gemini")
+"""The first part of every probe name: the API the probe talks to."""
+NAME = re.compile(r"^(?:" + "|".join(APIS) + r")\.[a-z][a-z0-9_]*$")
+PROBE_MODULES = (
+    "conformance.probes.openai_compat",
+    "conformance.probes.openai_jobs",
+    "conformance.probes.anthropic_native",
+    "conformance.probes.anthropic_jobs",
+    "conformance.probes.gemini_native",
+)
+"""The modules whose probes :func:`load_all` registers."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredProbe:
+    """One registered probe: its name and function, and whether it is a coroutine function."""
+
+    name: str
+    function: Callable[..., Any]
+    is_async: bool
+
+    @property
+    def api(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+class UnknownProbe(LookupError):
+    """No probe is registered under this name; the message lists the known ones."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown probe {name!r} (known: {', '.join(names())})")
+        self.name = name
+
+
+_BY_NAME: dict[str, RegisteredProbe] = {}
+_BY_FUNCTION: dict[Callable[..., Any], str] = {}
+
+
+def probe(name: str) -> Callable[[ProbeFunction], ProbeFunction]:
+    """Register the decorated sync or async probe ``(ctx, claim) -> Observation`` under ``name``."""
+    if not NAME.fullmatch(name):
+        raise ValueError(f"probe name {name!r} is not <api>.<probe> with api one of {', '.join(APIS)}")
+
+    def decorate(function: ProbeFunction) -> ProbeFunction:
+        if name in _BY_NAME:
+            raise ValueError(f"probe {name!r} registered twice")
+        if function in _BY_FUNCTION:
+            raise ValueError(f"{function.__qualname__} is already registered as {_BY_FUNCTION[function]!r}")
+        _BY_NAME[name] = RegisteredProbe(name, function, inspect.iscoroutinefunction(function))
+        _BY_FUNCTION[function] = name
+        return function
+
+    return decorate
+
+
+def load_all() -> None:
+    """Import every probe module, which registers its probes (imports are cached: cheap after the first call)."""
+    for module in PROBE_MODULES:
+        importlib.import_module(module)
+
+
+def get(name: str) -> RegisteredProbe:
+    """The probe registered under ``name``; :class:`UnknownProbe` when there is none."""
+    load_all()
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownProbe(name) from None
+
+
+def names() -> list[str]:
+    """Every registered probe name, sorted."""
+    load_all()
+    return sorted(_BY_NAME)
+
+
+def name_of(function: Callable[..., Any]) -> str:
+    """The name a probe function is registered under; :class:`LookupError` for an unregistered function."""
+    try:
+        return _BY_FUNCTION[function]
+    except KeyError:
+        raise LookupError(f"{function.__module__}.{function.__qualname__} is not a registered probe") from None
