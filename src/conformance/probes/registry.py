@@ -17,7 +17,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from conformance.probes.base import Observation, ProbeContext
 from conformance.spec.model import Claim
@@ -41,11 +41,15 @@ PROBE_MODULES = (
 
 @dataclass(frozen=True, slots=True)
 class RegisteredProbe:
-    """One registered probe: its name and function, and whether it is a coroutine function."""
+    """One registered probe: its name, and its function (``sync`` or ``async_``, by what the function is)."""
 
     name: str
-    function: Callable[..., Any]
-    is_async: bool
+    sync: SyncProbe | None = None
+    async_: AsyncProbe | None = None
+
+    @property
+    def is_async(self) -> bool:
+        return self.async_ is not None
 
     @property
     def api(self) -> str:
@@ -74,7 +78,10 @@ def probe(name: str) -> Callable[[ProbeFunction], ProbeFunction]:
             raise ValueError(f"probe {name!r} registered twice")
         if function in _BY_FUNCTION:
             raise ValueError(f"{function.__qualname__} is already registered as {_BY_FUNCTION[function]!r}")
-        _BY_NAME[name] = RegisteredProbe(name, function, inspect.iscoroutinefunction(function))
+        if inspect.iscoroutinefunction(function):
+            _BY_NAME[name] = RegisteredProbe(name, async_=cast("AsyncProbe", function))
+        else:
+            _BY_NAME[name] = RegisteredProbe(name, sync=cast("SyncProbe", function))
         _BY_FUNCTION[function] = name
         return function
 

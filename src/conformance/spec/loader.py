@@ -185,6 +185,13 @@ def _check_names() -> frozenset[str]:
     return frozenset(CHECKS)
 
 
+def _probe_names() -> list[str]:
+    """The registered probes (imported late, like the checks: the probes build on the spec model)."""
+    from conformance.probes.registry import names
+
+    return names()
+
+
 def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
     claims: list[Claim] = []
     problems: list[Problem] = []
@@ -204,6 +211,11 @@ def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
         if check is not None and check not in _check_names():
             known = ", ".join(sorted(_check_names()))
             problems.append(raw.problem((*at, "check"), f"claim '{cid}': no check named '{check}' (known: {known})"))
+        probe = item.get("probe")
+        if probe is not None and probe not in _probe_names():
+            known = ", ".join(_probe_names())
+            shown = clip(str(probe), 80)
+            problems.append(raw.problem((*at, "probe"), f"claim '{cid}': unknown probe '{shown}' (known: {known})"))
         deviations = [_deviation(d) for d in item.get("deviations", [])]
         claims.append(
             Claim(
@@ -220,6 +232,7 @@ def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
                 models=tuple(item.get("models", [])),
                 markers=tuple(item.get("markers", [])),
                 check=item.get("check"),
+                probe=probe,
                 origin=f"{raw.path}:{line}",
             )
         )
@@ -400,6 +413,7 @@ def _undocumented(
             reference_status=documented,
             deviations=(),
             check=claim.check,
+            probe=claim.probe,
             notes=f"Not in {spec_id}'s own doc; {ref_id} documents it as {documented.value if documented else '?'}."
             + (f" {claim.notes}" if claim.notes else ""),
         )
