@@ -3,11 +3,16 @@
 ``plan(claim, sdk)`` returns the variants of a claim (``sync`` always; ``async`` and
 ``stream`` where the claim is about them), or a :class:`Untestable` reason that is
 reported as "not testable", never as a pass.
+
+A claim that names a registered probe (``probe: openai.stop``, :mod:`conformance.probes.registry`) gets one variant
+with that probe (``sync`` or ``async``, as the probe is) and the claim's ``check:``; without a ``check:`` it keeps the
+check the planner would pick for it, and is untestable when the planner has none. Every other claim is planned by its
+location, status and field; never by its id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.probes import anthropic_jobs as ajobs
@@ -15,12 +20,10 @@ from conformance.probes import anthropic_native as anth
 from conformance.probes import gemini_native as gem
 from conformance.probes import openai_compat as oai
 from conformance.probes import openai_jobs as jobs
-from conformance.probes.base import Observation, ProbeContext
+from conformance.probes import registry
+from conformance.probes.registry import AsyncProbe, SyncProbe
 from conformance.spec.model import Claim, Location, Sdk, Status
 from conformance.values import OPENAI_FIELD_VALUES
-
-SyncProbe = Callable[[ProbeContext, Claim], Observation]
-AsyncProbe = Callable[[ProbeContext, Claim], Awaitable[Observation]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,13 @@ class Variant:
     @property
     def is_async(self) -> bool:
         return self.async_probe is not None
+
+    @property
+    def probe_name(self) -> str:
+        """The name the variant's probe is registered under (:mod:`conformance.probes.registry`)."""
+        function = self.probe or self.async_probe
+        assert function is not None, "a variant has a sync or an async probe"
+        return registry.name_of(function)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +86,7 @@ def _sync_async_stream(sync: SyncProbe, async_: AsyncProbe, stream: SyncProbe, c
 
 
 def _error_probe(claim: Claim, wrong_key: SyncProbe, unknown_model: SyncProbe, invalid: SyncProbe | None) -> Plan:
-    text = f"{claim.id} {claim.field} {claim.params}".lower()
+    text = f"{claim.field} {claim.params}".lower()
     code = claim.params.get("status_code") or claim.params.get("error_status")
     if code == 401 or any(w in text for w in ("401", "api-key", "api_key", "authentication")):
         return _one(wrong_key, "error_shape")
@@ -102,8 +112,7 @@ def _openai_batch_field(claim: Claim) -> Plan | None:
     """Batch create fields (input_file_id, completion_window, endpoint): sent, and echoed by the batch object."""
     if claim.field not in ("input_file_id", "completion_window", "endpoint"):
         return None
-    probe = jobs.embeddings_batch if claim.field == "endpoint" and "embeddings" in claim.id else jobs.batch
-    return _one(probe, "batch_field_echoed")
+    return _one(jobs.batch, "batch_field_echoed")  # the embeddings endpoint's claim names openai.embeddings_batch
 
 
 def _openai_job_endpoint(claim: Claim) -> Plan | None:
@@ -129,8 +138,6 @@ def _openai_request(claim: Claim) -> Plan:
     batch_field = _openai_batch_field(claim)
     if batch_field is not None:
         return batch_field
-    if field == "response_format" and ".images." in claim.id:
-        return _one(jobs.image, "image_b64_json")
     if status is Status.EXCLUSIVE:
         return _one(oai.exclusive, "exclusive_rejected")
     if status is Status.MAPPED and field == "reasoning_effort":
@@ -147,10 +154,6 @@ def _openai_request(claim: Claim) -> Plan:
         return variants
     if field == "model" and status is Status.PARTIAL and "model names only" in str(claim.params.get("restriction")):
         return _one(oai.foreign_model, "own_model_names_only")
-    if field == "reasoning_effort" and claim.id.endswith(".none"):
-        return _one(oai.reasoning_off, "reasoning_off")
-    if field == "reasoning_effort" and status is Status.UNSUPPORTED and "cannot-disable" in claim.id:
-        return _one(oai.reasoning_cannot_be_off, "reasoning_stays_on")
     if field.startswith("response_format.") and status in (Status.SUPPORTED, Status.PARTIAL):
         return _one(oai.response_format, "accepted")
     if status in (Status.SUPPORTED, Status.PARTIAL):
@@ -275,14 +278,8 @@ def _openai(claim: Claim) -> Plan:
         job = _openai_job_endpoint(claim)
         return job if job is not None else Untestable(f"no probe for {field} yet")
     if loc is Location.BEHAVIOR:
-        if "hoisting" in claim.id:
-            return _one(oai.system_hoisting, "system_hoisting")
-        if "system-developer-join" in claim.id:
-            return _one(oai.system_developer_join, "system_messages_joined")
         if field == "prompt_caching" and status is Status.UNSUPPORTED:
             return _one(oai.prompt_caching, "prompt_not_cached")
-        if field == "reasoning_effort" and claim.id.endswith(".default"):
-            return _one(oai.reasoning_default, "default_reasoning")
         if field == "thought_signatures":
             return _one(oai.thought_signatures, "thought_signatures")
         if status is Status.PARTIAL:
@@ -394,8 +391,6 @@ def _anthropic(claim: Claim) -> Plan:
             return Untestable(_ONLY_ON_ERRORS[field.lower()])
         check = _HEADER_CHECK.get(status)
         return _one(anth.basic, check) if check else Untestable(f"status {status.value} has no check yet")
-    if loc is Location.ERROR and "request_too_large" in claim.id:
-        return _one(anth.oversized, "error_shape")
     if loc is Location.ERROR:
         return _error_probe(claim, anth.wrong_key, anth.unknown_model, anth.invalid_request)
     if loc is Location.LIMIT and claim.params.get("unit") == "bytes":
@@ -520,6 +515,30 @@ PLANNERS: dict[Sdk, Callable[[Claim], Plan]] = {
     Sdk.ANTHROPIC: _anthropic,
     Sdk.GOOGLE_GENAI: _gemini,
 }
+API_OF_SDK = {Sdk.OPENAI: "openai", Sdk.ANTHROPIC: "anthropic", Sdk.GOOGLE_GENAI: "gemini"}
+"""The probe-name prefix (:data:`conformance.probes.registry.APIS`) of the probes that talk through each SDK."""
+
+
+def _named(claim: Claim, name: str, sdk: Sdk) -> Plan:
+    """The claim's own probe (its ``probe:`` key), with its ``check:`` or else the check the planner picks."""
+    try:
+        named = registry.get(name)
+    except registry.UnknownProbe as exc:
+        return Untestable(str(exc))
+    if named.api != API_OF_SDK[sdk]:
+        return Untestable(f"probe {name!r} talks to the {named.api} API, not through the {sdk.value} SDK")
+    check = claim.check
+    if check is None:
+        planned = PLANNERS[sdk](claim)
+        if isinstance(planned, Untestable) or not planned:
+            why = f" ({planned.reason})" if isinstance(planned, Untestable) else ""
+            return Untestable(f"names probe {name!r} but no check, and the planner picks none for it{why}")
+        check = planned[0].check
+    return [
+        Variant("async", check, async_probe=named.async_)
+        if named.async_ is not None
+        else Variant("sync", check, probe=named.sync)
+    ]
 
 
 def plan(claim: Claim, sdk: Sdk) -> Plan:
@@ -528,6 +547,8 @@ def plan(claim: Claim, sdk: Sdk) -> Plan:
     claim = claim.as_documented
     if claim.location is Location.PLATFORM:
         return Untestable(_NOT_OBSERVABLE[Location.PLATFORM])
+    if claim.probe is not None:
+        return _named(claim, claim.probe, sdk)
     result = PLANNERS[sdk](claim)
     if claim.check and isinstance(result, list):
         return [Variant(v.name, claim.check, v.probe, v.async_probe) for v in result]
