@@ -2,10 +2,11 @@
 
 A check applies to a recorded exchange only when the recorded request holds what the check needs (the field was
 sent, a stream was asked for, the key was wrong) and the response shows the outcome. The probe a claim is planned
-with (:mod:`conformance.plan`) says which request the check needs; :data:`NEEDS` turns that into a test on the
-recorded request. Values the source redacted are "unknown", never evidence either way. A documented response header
-absent from the recording is graded (:mod:`conformance.absence`): evidence when the recorder plainly kept the
-response's headers, "unknown" when it kept none, a filtered subset, or drops that header by name.
+with (:mod:`conformance.plan`) says which request the check needs; :data:`NEEDS`, keyed on the probe's registered
+name (:mod:`conformance.probes.registry`), turns that into a test on the recorded request. Values the source
+redacted are "unknown", never evidence either way. A documented response header absent from the recording is graded
+(:mod:`conformance.absence`): evidence when the recorder plainly kept the response's headers, "unknown" when it kept
+none, a filtered subset, or drops that header by name.
 
 Error claims bear on the recorded errors the doc ties them to: the claim's status, and its error code where it
 names one (else its error type), so a rate-limit 429 is judged against the rate-limit claim, not against
@@ -25,9 +26,6 @@ from conformance.checks.gemini_native import camel
 from conformance.checks.registry import MISSING, CouldNotTell, resolve
 from conformance.exchange import Attempt, RecordedRequest
 from conformance.plan import Untestable, plan
-from conformance.probes import anthropic_native as anth
-from conformance.probes import gemini_native as gem
-from conformance.probes import openai_compat as oai
 from conformance.probes.base import Call, Observation
 from conformance.spec.model import Claim, Location, Sdk, Status
 
@@ -104,57 +102,60 @@ def _has_field(claim: Claim, request: RecordedRequest) -> bool:
     return any(v is not MISSING for v in resolve(_body(request), claim.field))
 
 
-NEEDS: dict[Any, Need] = {
-    oai.basic: lambda c, r: _chat(r),
-    oai.basic_async: lambda c, r: _chat(r),
-    oai.basic_and_error: lambda c, r: _chat(r),
-    oai.no_credentials: lambda c, r: _chat(r),  # the recorded request carried its key; no negative control here
-    oai.chat_at: lambda c, r: _chat(r),
-    oai.chat_at_async: lambda c, r: _chat(r),
-    oai.stream: lambda c, r: _chat_stream(r),
-    oai.stream_async: lambda c, r: _chat_stream(r),
-    oai.with_field: lambda c, r: _chat(r) and _has_field(c, r),
-    oai.max_tokens: lambda c, r: _chat(r) and _has_field(c, r),
-    oai.tools: lambda c, r: _chat(r) and bool(_body(r).get("tools")),
-    oai.logprobs: lambda c, r: _chat(r) and _body(r).get("logprobs") is True,
-    oai.embeddings: lambda c, r: r.method == "POST" and _suffix("/embeddings")(r),
-    oai.models_list: lambda c, r: r.method == "GET" and _suffix("/models")(r),
-    anth.basic: lambda c, r: _native_message(r),
-    anth.basic_async: lambda c, r: _native_message(r),
-    anth.stream: lambda c, r: _native_stream(r),
-    anth.server_tool_stream: lambda c, r: _native_stream(r) and _server_tool(r),
-    anth.count_tokens: lambda c, r: _suffix("/v1/messages/count_tokens")(r),
-    anth.models_list: lambda c, r: r.method == "GET" and _suffix("/v1/models")(r),
-    gem.basic: lambda c, r: _generate(r),
-    gem.basic_async: lambda c, r: _generate(r),
-    gem.stream: lambda c, r: _generate_stream(r),
-    gem.count_tokens: lambda c, r: r.path.endswith(":countTokens"),
-    gem.stream_async: lambda c, r: _generate_stream(r),
-    gem.with_config: lambda c, r: _generate(r) and _gemini_sent(c, r),
-    gem.safety_settings: lambda c, r: _generate(r) and _gemini_sent(c, r),
-    gem.embed_one: lambda c, r: r.method == "POST" and r.path.endswith(":embedContent"),
-    gem.embed_batch: lambda c, r: r.method == "POST" and r.path.endswith(":batchEmbedContents"),
-    gem.models_list: lambda c, r: r.method == "GET" and _suffix("/models")(r),
+NEEDS: dict[str, Need] = {
+    "openai.basic": lambda c, r: _chat(r),
+    "openai.basic_async": lambda c, r: _chat(r),
+    "openai.basic_and_error": lambda c, r: _chat(r),
+    "openai.no_credentials": lambda c, r: _chat(r),  # the recorded request carried its key; no negative control here
+    "openai.chat_at": lambda c, r: _chat(r),
+    "openai.chat_at_async": lambda c, r: _chat(r),
+    "openai.stream": lambda c, r: _chat_stream(r),
+    "openai.stream_async": lambda c, r: _chat_stream(r),
+    "openai.with_field": lambda c, r: _chat(r) and _has_field(c, r),
+    "openai.max_tokens": lambda c, r: _chat(r) and _has_field(c, r),
+    "openai.tools": lambda c, r: _chat(r) and bool(_body(r).get("tools")),
+    "openai.logprobs": lambda c, r: _chat(r) and _body(r).get("logprobs") is True,
+    "openai.embeddings": lambda c, r: r.method == "POST" and _suffix("/embeddings")(r),
+    "openai.models_list": lambda c, r: r.method == "GET" and _suffix("/models")(r),
+    "anthropic.basic": lambda c, r: _native_message(r),
+    "anthropic.basic_async": lambda c, r: _native_message(r),
+    "anthropic.stream": lambda c, r: _native_stream(r),
+    "anthropic.server_tool_stream": lambda c, r: _native_stream(r) and _server_tool(r),
+    "anthropic.count_tokens": lambda c, r: _suffix("/v1/messages/count_tokens")(r),
+    "anthropic.models_list": lambda c, r: r.method == "GET" and _suffix("/v1/models")(r),
+    "gemini.basic": lambda c, r: _generate(r),
+    "gemini.basic_async": lambda c, r: _generate(r),
+    "gemini.stream": lambda c, r: _generate_stream(r),
+    "gemini.count_tokens": lambda c, r: r.path.endswith(":countTokens"),
+    "gemini.stream_async": lambda c, r: _generate_stream(r),
+    "gemini.with_config": lambda c, r: _generate(r) and _gemini_sent(c, r),
+    "gemini.safety_settings": lambda c, r: _generate(r) and _gemini_sent(c, r),
+    "gemini.embed_one": lambda c, r: r.method == "POST" and r.path.endswith(":embedContent"),
+    "gemini.embed_batch": lambda c, r: r.method == "POST" and r.path.endswith(":batchEmbedContents"),
+    "gemini.models_list": lambda c, r: r.method == "GET" and _suffix("/models")(r),
 }
-"""Probe -> whether a recorded request is the kind of request that probe sends (so its check applies)."""
+"""Registered probe name -> whether a recorded request is the kind of request that probe sends (so its check
+applies)."""
 
-FIELD_PROBES: dict[Any, Callable[[RecordedRequest], bool]] = {
-    oai.with_field: _is_chat,
-    oai.max_tokens: _is_chat,
-    anth.with_field: _messages,
-    anth.out_of_range: _messages,
+FIELD_PROBES: dict[str, Callable[[RecordedRequest], bool]] = {
+    "openai.with_field": _is_chat,
+    "openai.max_tokens": _is_chat,
+    "anthropic.with_field": _messages,
+    "anthropic.out_of_range": _messages,
 }
-"""Probes of one request field -> the requests whose field value is judged by its status (:func:`_field_status`)."""
+"""Probes (by registered name) of one request field -> the requests whose field value is judged by its status
+(:func:`_field_status`)."""
 
-_ERROR_STATUS = {"wrong_key": 401, "unknown_model": 404, "invalid_parameter": 400}
+_ERROR_STATUS = {"openai.wrong_key": 401, "openai.unknown_model": 404, "openai.invalid_parameter": 400}
 
 
-def _planned(claim: Claim, sdk: Sdk) -> tuple[Any, str] | None:
+def _planned(claim: Claim, sdk: Sdk) -> tuple[str, str] | None:
+    """The registered name of the probe the claim is planned with (its first variant's), and that variant's check."""
     planned = plan(claim, sdk)
     if isinstance(planned, Untestable) or not planned:
         return None
     variant = planned[0]
-    return variant.probe or variant.async_probe, variant.check
+    return variant.probe_name, variant.check
 
 
 def _observation(claim: Claim, attempt: Attempt, sdk: Sdk, label: str) -> Observation:
