@@ -12,6 +12,7 @@ probes), and every lookup calls it first.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
 import re
@@ -57,10 +58,10 @@ class RegisteredProbe:
 
 
 class UnknownProbe(LookupError):
-    """No probe is registered under this name; the message lists the known ones."""
+    """No probe is registered under this name; the message lists the known ones (:func:`known_like`)."""
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"unknown probe {name!r} (known: {', '.join(names())})")
+        super().__init__(f"unknown probe {name!r} (known: {', '.join(known_like(name))})")
         self.name = name
 
 
@@ -107,6 +108,16 @@ def names() -> list[str]:
     """Every registered probe name, sorted."""
     load_all()
     return sorted(_BY_NAME)
+
+
+def known_like(name: str) -> list[str]:
+    """The registered names to show for a mistaken ``name``: those closest to it first, then the others of its API
+    (every name when its API is none of :data:`APIS`), so a message stays short enough to read."""
+    every = names()
+    api = name.split(".", 1)[0]
+    same_api = [n for n in every if n.startswith(f"{api}.")] or every
+    close = difflib.get_close_matches(name, same_api, n=3, cutoff=0.6)
+    return close + [n for n in same_api if n not in close]
 
 
 def name_of(function: Callable[..., Any]) -> str:

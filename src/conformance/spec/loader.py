@@ -192,6 +192,13 @@ def _probe_names() -> list[str]:
     return names()
 
 
+def _probes_like(name: str) -> list[str]:
+    """The registered probes closest to a mistaken name first, then the others of its API."""
+    from conformance.probes.registry import known_like
+
+    return known_like(name)
+
+
 def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
     claims: list[Claim] = []
     problems: list[Problem] = []
@@ -213,7 +220,7 @@ def _claims_of(raw: _Raw) -> tuple[list[Claim], list[Problem]]:
             problems.append(raw.problem((*at, "check"), f"claim '{cid}': no check named '{check}' (known: {known})"))
         probe = item.get("probe")
         if probe is not None and probe not in _probe_names():
-            known = ", ".join(_probe_names())
+            known = ", ".join(_probes_like(str(probe)))
             shown = clip(str(probe), 80)
             problems.append(raw.problem((*at, "probe"), f"claim '{cid}': unknown probe '{shown}' (known: {known})"))
         deviations = [_deviation(d) for d in item.get("deviations", [])]
