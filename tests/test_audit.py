@@ -258,7 +258,7 @@ def test_every_real_file_is_attributed_to_its_folder_audited_and_replayed(
     assert attempts == []
 
     recordings, _ = read_all([REALTRAFFIC])
-    assert len(recordings) == len(find_recordings([REALTRAFFIC])) == 154
+    assert len(recordings) == len(find_recordings([REALTRAFFIC])) == 155
     exchanges = {(r.path.name, i.index): (r.path.parent.name, i) for r in recordings for i in r.interactions}
     assert result.exchanges == len(exchanges)
     for recording in recordings:  # the folder is the truth
@@ -276,7 +276,7 @@ def test_every_real_file_is_attributed_to_its_folder_audited_and_replayed(
         assert replayed.result.outcome == _expected_replay(interaction), (key, replayed.result.message)
     by_outcome = Counter(r.result.outcome for r in result.replays)
     assert by_outcome == Counter(_expected_replay(i) for _, i in exchanges.values())
-    assert by_outcome == {"parsed": 145, "raised": 42, "not-reissuable": 20, "sdk-failed": 4}
+    assert by_outcome == {"parsed": 146, "raised": 42, "not-reissuable": 20, "sdk-failed": 4}
     assert all(r.result.path_matches for r in result.replays if r.result.outcome != "not-reissuable")
 
     data = json.loads(out.read_text())
