@@ -168,6 +168,33 @@ def test_filtered_and_placeholder_headers_are_unknown_not_evidence(tmp_path: Pat
     assert outcome_of(findings["openai.response.id"])[0] == "pass"
 
 
+def test_a_header_holding_its_own_name_is_a_placeholder_not_a_deviation(tmp_path: Path) -> None:
+    """crewAI's recorder writes ``ANTHROPIC-RATELIMIT-TOKENS-LIMIT-XXX`` for the rate-limit headers: the source
+    filtered the value, so the claim is unknown from that recording, never a provider's malformed header."""
+    message = {
+        "id": "msg_01",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5",
+        "content": [{"type": "text", "text": "Hi"}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 1},
+    }
+    request = {"model": "claude-sonnet-4-5", "max_tokens": 16, "messages": [{"role": "user", "content": "Hi"}]}
+    headers = {
+        "anthropic_ratelimit_tokens_limit": "ANTHROPIC-RATELIMIT-TOKENS-LIMIT-XXX",
+        "anthropic_ratelimit_requests_remaining": "49",
+        "request_id": "req_01",
+    }
+    (tmp_path / "crew.yaml").write_text(vcrpy("https://api.anthropic.com/v1/messages", request, 200, message, **headers))
+    findings = {f.claim.id: f for f in audit([tmp_path], SPECS).findings}
+    filtered = findings["anthropic.header.anthropic-ratelimit-tokens-limit"]
+    assert outcome_of(filtered)[0] == "skip"
+    assert "placeholder" in filtered.verdict.message
+    assert outcome_of(findings["anthropic.header.anthropic-ratelimit-requests-remaining"])[0] == "pass"
+
+
 def test_error_answers_are_judged_by_error_claims_only(tmp_path: Path) -> None:
     error = {
         "error": {
