@@ -187,7 +187,9 @@ def test_a_header_holding_its_own_name_is_a_placeholder_not_a_deviation(tmp_path
         "anthropic_ratelimit_requests_remaining": "49",
         "request_id": "req_01",
     }
-    (tmp_path / "crew.yaml").write_text(vcrpy("https://api.anthropic.com/v1/messages", request, 200, message, **headers))
+    (tmp_path / "crew.yaml").write_text(
+        vcrpy("https://api.anthropic.com/v1/messages", request, 200, message, **headers)
+    )
     findings = {f.claim.id: f for f in audit([tmp_path], SPECS).findings}
     filtered = findings["anthropic.header.anthropic-ratelimit-tokens-limit"]
     assert outcome_of(filtered)[0] == "skip"

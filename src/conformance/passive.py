@@ -29,7 +29,9 @@ from conformance.plan import Untestable, plan
 from conformance.probes.base import Call, Observation
 from conformance.spec.model import Claim, Location, Sdk, Status
 
-PLACEHOLDER = re.compile(r"(redact|placeholder|dummy|filtered|<[a-z_ -]+>|\*{3,}|x{6,}|[-_]x{3,}$|^test$|^fake)", re.IGNORECASE)
+PLACEHOLDER = re.compile(
+    r"(redact|placeholder|dummy|filtered|<[a-z_ -]+>|\*{3,}|x{6,}|[-_]x{3,}$|^test$|^fake)", re.IGNORECASE
+)
 """What sources put where they removed a real value (``<REDACTED>``, ``DUMMY``, ``***``, ``xxxxxxx``)."""
 
 
