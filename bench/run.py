@@ -55,11 +55,11 @@ def _best_of(fn: Callable[[], None], repeat: int = 3) -> float:
 def harness_ratio() -> dict[str, Any]:
     import openai
 
-    from conformance.options import Settings
-    from conformance.results import Run
-    from conformance.runner import Session, cases_for
+    from conformance.pytest.options import Settings
+    from conformance.results.model import Run
+    from conformance.run.runner import Session, cases_for
+    from conformance.run.traffic import traffic_for
     from conformance.spec.loader import load_specs
-    from conformance.traffic import traffic_for
     from tests.fakes import FakeServer
 
     load = _load()
@@ -123,7 +123,7 @@ claims:
 
 
 def collection() -> dict[str, Any]:
-    from conformance.runner import cases_for
+    from conformance.run.runner import cases_for
     from conformance.spec.loader import load_specs
 
     load = _load()

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from conformance.checks.registry import ConformanceFailure
-from conformance.options import Settings
-from conformance.results import Run
-from conformance.runner import Case, Session, cases_for
+from conformance.pytest.options import Settings
+from conformance.results.model import Run
+from conformance.run.runner import Case, Session, cases_for
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim, Spec
 from tests.fakes import BREAKABLE, FLAVORS, FakeServer, claim_of, expected_outcome

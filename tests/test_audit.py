@@ -18,10 +18,10 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from conformance import cli
-from conformance.audit import audit, outcome_of, record_of
+from conformance.audit.core import audit, outcome_of, record_of
+from conformance.cli import commands as cli
 from conformance.recordings import Interaction, api_of, find_recordings, read_all
-from conformance.results import results_schema
+from conformance.results.model import results_schema
 from conformance.spec.loader import load_specs
 
 pytest_plugins = ["pytester"]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from conformance.checks import CHECKS
-from conformance.runner import Case
+from conformance.run.runner import Case
 from tests.fakes import BREAKABLE, FLAVORS, FakeServer, claim_of
 from tests.test_against_fakes import SPECS, claim_cases, run_case, session_for
 

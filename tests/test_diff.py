@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import main
+from conformance.cli.commands import main
 from conformance.report.diff import diff_files, render_html, render_markdown, render_text
 from conformance.report.synthetic import record, results_doc
 

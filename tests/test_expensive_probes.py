@@ -13,14 +13,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.exchange import Recorder
-from conformance.options import Settings
-from conformance.plan import Untestable, plan
-from conformance.probes import anthropic_jobs, anthropic_native, openai_jobs
-from conformance.probes.base import ProbeContext
-from conformance.probes.oversized import MARGIN, PADDING_MARK, json_over, multipart_over
-from conformance.results import Run
-from conformance.runner import Session, cases_for
+from conformance.exchange.model import Recorder
+from conformance.providers.anthropic import jobs as anthropic_jobs
+from conformance.providers.anthropic import probes as anthropic_native
+from conformance.providers.base import ProbeContext
+from conformance.providers.openai import jobs as openai_jobs
+from conformance.providers.oversized import MARGIN, PADDING_MARK, json_over, multipart_over
+from conformance.pytest.options import Settings
+from conformance.results.model import Run
+from conformance.run.plan import Untestable, plan
+from conformance.run.runner import Session, cases_for
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim
 from tests.fakes import FakeServer

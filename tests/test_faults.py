@@ -24,18 +24,18 @@ import httpx2
 import jsonschema
 import pytest
 
-from conformance.budget import tokens_of
 from conformance.checks.registry import CHECKS
-from conformance.exchange import RecordedResponse, Recorder
-from conformance.journal import ResultsWriter, part_path, read_part
-from conformance.options import Settings
-from conformance.outcomes import CaseError, HarnessBug
-from conformance.probes.base import ProbeContext, ProbeError
-from conformance.resilience import RetryPolicy, retry_after
-from conformance.results import Record, Run, results_schema
-from conformance.runner import Case, Session, cases_for
+from conformance.exchange.model import RecordedResponse, Recorder
+from conformance.exchange.retry import RetryPolicy, retry_after
+from conformance.providers.base import ProbeContext, ProbeError
+from conformance.pytest.options import Settings
+from conformance.results.model import Record, Run, results_schema
+from conformance.run.budget import tokens_of
+from conformance.run.journal import ResultsWriter, part_path, read_part
+from conformance.run.outcomes import CaseError, HarnessBug
+from conformance.run.runner import Case, Session, cases_for
+from conformance.run.traffic import Slots, merge_usage, traffic_for, usage_report
 from conformance.spec.loader import load_specs
-from conformance.traffic import Slots, merge_usage, traffic_for, usage_report
 from tests.fakes import FakeServer
 from tests.fakes.chaos import ChaosServer
 

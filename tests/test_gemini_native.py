@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from conformance.audit import audit
+from conformance.audit.core import audit
 from conformance.checks import CHECKS, ConformanceFailure
 from conformance.checks.gemini_native import camel
 from conformance.checks.registry import CouldNotTell
-from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
-from conformance.probes.base import Call, Observation
+from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
+from conformance.providers.base import Call, Observation
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance import cli
-from conformance.absence import KNOWN_RECORDERS, absence_message, near_names, unknown_reason
-from conformance.audit import DatedBy, Finding, audit, deviations_bearing_on, outcome_of, recorded_on
-from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
-from conformance.passive import judge
+from conformance.audit.absence import KNOWN_RECORDERS, absence_message, near_names, unknown_reason
+from conformance.audit.core import DatedBy, Finding, audit, deviations_bearing_on, outcome_of, recorded_on
+from conformance.audit.passive import judge
+from conformance.cli import commands as cli
+from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
 from conformance.recordings import Interaction, read_sources
-from conformance.results import results_schema
+from conformance.results.model import results_schema
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim, Sdk
 

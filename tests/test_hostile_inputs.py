@@ -19,11 +19,11 @@ import yaml
 from hostile import GOOD_CASSETTE, alias_bomb_spec, cassette_with_body, conformance, gzip_bomb
 
 from conformance.bounded import MAX_DEPTH, LimitExceeded, check_yaml_nodes, clip, loads
-from conformance.cli import main
-from conformance.outputs import is_special, write_text
+from conformance.cli.commands import main
 from conformance.recordings import read_all
 from conformance.report import ReportError, load_report
 from conformance.report.synthetic import synthetic_results
+from conformance.results.outputs import is_special, write_text
 
 BOMB_PEAK_MB = 200
 BOMB_CPU_S = 5.0

@@ -10,8 +10,8 @@ import pytest
 
 from conformance.checks import CHECKS
 from conformance.checks.registry import ConformanceFailure, CouldNotTell
-from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
-from conformance.probes.base import Call, Observation
+from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
+from conformance.providers.base import Call, Observation
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conformance.results import results_schema
+from conformance.results.model import results_schema
 
 pytest_plugins = ["pytester"]
 

@@ -12,9 +12,9 @@ import httpx2
 import pytest
 
 from conformance.checks import CHECKS, ConformanceFailure
-from conformance.exchange import Recorder, parse_sse
-from conformance.probes import openai_compat as oai
-from conformance.probes.base import Observation, ProbeContext
+from conformance.exchange.model import Recorder, parse_sse
+from conformance.providers.base import Observation, ProbeContext
+from conformance.providers.openai import probes as oai
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim
 
@@ -152,7 +152,7 @@ def test_failure_description_masks_the_key() -> None:
 
 def test_anthropic_probes_send_the_documented_x_api_key_and_no_bearer() -> None:
     """anthropic 2.13 would send ``Authorization: Bearer``; the probes send the documented ``x-api-key`` only."""
-    from conformance.probes import anthropic_native as anth
+    from conformance.providers.anthropic import probes as anth
 
     seen: list[httpx2.Headers] = []
 
@@ -178,7 +178,7 @@ def test_anthropic_probes_send_the_documented_x_api_key_and_no_bearer() -> None:
     ],
 )
 def test_mask_text_masks_real_keys_and_leaves_text_readable(secret: str, text: str, masked: str) -> None:
-    from conformance.exchange import mask_headers, mask_text
+    from conformance.exchange.model import mask_headers, mask_text
 
     assert mask_text(text, (secret,)) == masked
     assert mask_headers({"authorization": "Bearer x", "x-os": "Linux", "k": secret}, (secret,)) == {

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from conformance import cli, passive
-from conformance.plan import Untestable, Variant, plan
-from conformance.probes import anthropic_jobs, anthropic_native, gemini_native, openai_compat, openai_jobs, registry
+from conformance.audit import passive
+from conformance.cli import commands as cli
+from conformance.providers import registry
+from conformance.providers.anthropic import jobs as anthropic_jobs
+from conformance.providers.anthropic import probes as anthropic_native
+from conformance.providers.gemini import probes as gemini_native
+from conformance.providers.openai import jobs as openai_jobs
+from conformance.providers.openai import probes as openai_compat
+from conformance.run.plan import Untestable, Variant, plan
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Sdk
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from conformance.exchange import RecordedRequest, RecordedResponse
+from conformance.exchange.model import RecordedRequest, RecordedResponse
 from conformance.recordings import (
     Interaction,
     Recording,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli import main
+from conformance.cli.commands import main
 from conformance.report import ClaimDoc, ReportError, load_report, render_report
 from conformance.report.markdown import md_text
 from conformance.report.model import Bucket, Verdict

@@ -1,4 +1,4 @@
-"""Replaying real recorded answers through the official SDKs (conformance.sdk_replay).
+"""Replaying real recorded answers through the official SDKs (conformance.audit.replay).
 
 The recordings are the imported real traffic in cassettes/imported (attributed in SOURCES.md there); the tests
 that need them skip when that folder is absent. Every replay runs with outgoing socket connections refused, so
@@ -16,9 +16,7 @@ from typing import Any
 
 import pytest
 
-from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
-from conformance.recordings import Interaction, Recording, api_of, read_all
-from conformance.sdk_replay import (
+from conformance.audit.replay import (
     NOT_REISSUABLE,
     PARSED,
     RAISED,
@@ -29,6 +27,8 @@ from conformance.sdk_replay import (
     replay,
     replay_all,
 )
+from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
+from conformance.recordings import Interaction, Recording, api_of, read_all
 
 IMPORTED = Path(__file__).resolve().parents[1] / "cassettes" / "imported"
 ABSENT = f"{IMPORTED} is absent: the imported real-traffic recordings are not in this checkout"

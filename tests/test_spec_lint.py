@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import cli
+from conformance.cli import commands as cli
 
 VALID = """\
 spec_version: 1

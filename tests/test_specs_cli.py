@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance import cli
+from conformance.cli import commands as cli
 from conformance.spec.loader import builtin_specs_dir, load_specs, spec_schema
 from conformance.spec.model import STATUS_MEANINGS, EvidenceKind, Location, Sdk, Status
 

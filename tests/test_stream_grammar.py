@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from conformance.audit import deviations_bearing_on
+from conformance.audit.core import deviations_bearing_on
 from conformance.checks.stream import Rule, grammar
-from conformance.exchange import SseEvent
+from conformance.exchange.model import SseEvent
 from conformance.recordings.attribution import read_sources
 from conformance.recordings.reader import find_recordings, read_all
 from conformance.spec.loader import load_specs

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.audit import Finding, Replayed, outcome_of
+from conformance.audit.core import Finding, Replayed, outcome_of
 from conformance.checks.registry import ConformanceFailure
-from conformance.runner import Judgement
+from conformance.run.runner import Judgement
 from conformance.spec.model import Status
 
 

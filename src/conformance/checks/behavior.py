@@ -15,8 +15,8 @@ from conformance.checks.registry import (
     resolve,
 )
 from conformance.checks.stream import judge_stream
-from conformance.probes import prompts
-from conformance.probes.base import Observation
+from conformance.providers import prompts
+from conformance.providers.base import Observation
 from conformance.spec.model import Claim
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.checks.registry import fail, is_empty, register, require_ok, resolve
-from conformance.probes import prompts
-from conformance.probes.base import Observation
+from conformance.providers import prompts
+from conformance.providers.base import Observation
+from conformance.providers.openai.values import thinks_by_default
 from conformance.spec.model import Claim
-from conformance.values import thinks_by_default
 
 
 def _texts(body: dict[str, Any]) -> str:

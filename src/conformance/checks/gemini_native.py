@@ -21,8 +21,8 @@ from conformance.checks.registry import (
     require_rejected,
     resolve,
 )
-from conformance.exchange import SseEvent
-from conformance.probes.base import Call, Observation
+from conformance.exchange.model import SseEvent
+from conformance.providers.base import Call, Observation
 from conformance.spec.model import Claim
 
 FINISH_REASONS = frozenset(

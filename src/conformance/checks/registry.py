@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from conformance.exchange import SseEvent
-from conformance.probes.base import Call, Observation
+from conformance.exchange.model import SseEvent
+from conformance.providers.base import Call, Observation
 from conformance.spec.model import Claim
 
 Check = Callable[[Claim, Observation], None]

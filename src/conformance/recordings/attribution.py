@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from conformance.exchange import RecordedRequest
+from conformance.exchange.model import RecordedRequest
 from conformance.spec.model import Spec
 
 ANTHROPIC_HOST = "api.anthropic.com"

@@ -2,7 +2,7 @@
 
 Other projects' cassettes are evidence the harness did not produce: what a provider really
 answered, to requests real clients really sent. Turning them into the same
-:class:`~conformance.exchange.Attempt` a live probe records lets the checks run on both.
+:class:`~conformance.exchange.model.Attempt` a live probe records lets the checks run on both.
 A file that cannot be read becomes a :class:`RecordingError` that names the file, the line
 and what to do; :func:`read_all` turns those into warnings so one bad file never hides the rest, and a file in an
 audited folder that no reader takes is such a file too: it is named in a warning, never skipped silently.
@@ -24,7 +24,7 @@ import brotli
 import yaml
 
 from conformance.bounded import MAX_DEPTH, DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip, json_depth
-from conformance.exchange import MAX_BODY_BYTES, Attempt, RecordedRequest, RecordedResponse
+from conformance.exchange.model import MAX_BODY_BYTES, Attempt, RecordedRequest, RecordedResponse
 from conformance.recordings import formats
 from conformance.recordings.formats import RESTORE, FormatError, RawExchange
 
@@ -334,7 +334,7 @@ def _too_deep(body: str, what: str) -> tuple[str, ...]:
 
 
 def merge_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Lower-case names; repeated headers (or list values) joined with ``", "``, as :mod:`conformance.exchange` does."""
+    """Lower-case names; repeated headers (or list values) joined with ``", "``, as :mod:`conformance.exchange.model` does."""
     merged: dict[str, str] = {}
     for name, value in pairs:
         key = name.lower()
@@ -418,7 +418,7 @@ def _undo_encoding(data: bytes, encoding: str, what: str, notes: list[str]) -> b
 
 
 class _TooLarge(Exception):
-    """A compressed body that expands past :data:`~conformance.exchange.MAX_BODY_BYTES` (a zip bomb, or simply too
+    """A compressed body that expands past :data:`~conformance.exchange.model.MAX_BODY_BYTES` (a zip bomb, or simply too
     big to be an answer the harness would have read live)."""
 
 

@@ -380,7 +380,7 @@ SHOWN_PROBLEMS = 5
 @functools.cache
 def _validator() -> Any:
     """The results schema's validator, built once per process (no format checks)."""
-    from conformance.results import results_schema
+    from conformance.results.model import results_schema
 
     schema = results_schema()
     return jsonschema.validators.validator_for(schema)(schema, format_checker=None)

@@ -187,14 +187,14 @@ def _check_names() -> frozenset[str]:
 
 def _probe_names() -> list[str]:
     """The registered probes (imported late, like the checks: the probes build on the spec model)."""
-    from conformance.probes.registry import names
+    from conformance.providers.registry import names
 
     return names()
 
 
 def _probes_like(name: str) -> list[str]:
     """The registered probes closest to a mistaken name first, then the others of its API."""
-    from conformance.probes.registry import known_like
+    from conformance.providers.registry import known_like
 
     return known_like(name)
 

@@ -157,7 +157,7 @@ class Claim:
     models: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
     check: str | None = None
-    probe: str | None = None  # a registered probe name (conformance.probes.registry), e.g. openai.stop
+    probe: str | None = None  # a registered probe name (conformance.providers.registry), e.g. openai.stop
     origin: str = ""  # "file:line" of the claim in its spec, for messages
     reference: str | None = None  # for status undocumented: the reference claim's id (e.g. openai.request.n)
     reference_status: Status | None = None  # ... and its documented status, which the probe and check follow

@@ -1,0 +1,460 @@
+"""What went over the wire: every attempt's raw request and response, kept beside the SDK's objects.
+
+The SDKs send through ``httpx2``. :class:`Recorder` hands them an ``httpx2`` client
+whose transport wraps the real one (or any other, e.g. a replay or mock transport)
+and records each request and response as it passes, bodies and SSE events included.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import ssl
+import time
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import httpx2
+from tenacity import AsyncRetrying, Retrying
+
+from conformance import bounded
+from conformance.exchange.redact import redact_headers, redact_text
+from conformance.exchange.retry import (
+    NO_RETRY,
+    RETRY_STATUSES,
+    ResponseBroken,
+    RetryableStatus,
+    RetryPolicy,
+    exhausted,
+)
+from conformance.exchange.secret import Secrets, revealed
+
+
+@dataclass(frozen=True, slots=True)
+class SseEvent:
+    """One server-sent event: its ``event`` name (if any) and its ``data`` text."""
+
+    data: str
+    event: str | None = None
+
+    def json(self) -> Any:
+        return bounded.loads(self.data)
+
+
+def parse_sse(text: str) -> list[SseEvent]:
+    """Split an ``text/event-stream`` body into events (comments and retry lines dropped)."""
+    events: list[SseEvent] = []
+    data: list[str] = []
+    name: str | None = None
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if not line:
+            if data:
+                events.append(SseEvent("\n".join(data), name))
+            data, name = [], None
+            continue
+        if line.startswith(":"):
+            continue
+        key, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if key == "data":
+            data.append(value)
+        elif key == "event":
+            name = value
+    if data:
+        events.append(SseEvent("\n".join(data), name))
+    return events
+
+
+def _json_or_none(text: str) -> Any:
+    """The body as JSON, or None. Not :func:`conformance.bounded.loads`, which would double the cost of every
+    check: recordings with too-deep bodies are left out when read, and a live answer is under the body limit."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser recurses
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str
+
+    @property
+    def json(self) -> Any:
+        return _json_or_none(self.body) if self.body else None
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedResponse:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    @property
+    def json(self) -> Any:
+        return _json_or_none(self.body)
+
+    @property
+    def is_sse(self) -> bool:
+        """A ``text/event-stream`` answer; with no content-type at all (a recorder that dropped the response
+        headers), a body framed as server-sent events (it opens with a ``data:`` or ``event:`` field)."""
+        content_type = self.headers.get("content-type")
+        if content_type is not None:
+            return "text/event-stream" in content_type
+        return self.body.lstrip().startswith(("data:", "event:"))
+
+    @property
+    def events(self) -> list[SseEvent]:
+        return parse_sse(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One HTTP request and what came back (a response, or a transport error); ``waited_s`` is how long the retry
+    loop slept before sending it (0 for a first attempt)."""
+
+    request: RecordedRequest
+    response: RecordedResponse | None
+    error: str | None
+    elapsed_ms: float
+    waited_s: float = 0.0
+
+
+def _headers(headers: httpx2.Headers) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for key, value in headers.multi_items():
+        k = key.lower()
+        merged[k] = f"{merged[k]}, {value}" if k in merged else value
+    return merged
+
+
+def _record_request(request: httpx2.Request) -> RecordedRequest:
+    body = request.content.decode("utf-8", errors="replace") if request.content else ""
+    return RecordedRequest(request.method, str(request.url), _headers(request.headers), body)
+
+
+def _rebuilt(response: httpx2.Response, content: bytes, request: httpx2.Request) -> httpx2.Response:
+    # The body is already decoded: drop the encoding headers so the SDK does not decode it twice.
+    headers = [
+        (k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-encoding", "content-length")
+    ]
+    return httpx2.Response(response.status_code, headers=headers, content=content, request=request)
+
+
+MAX_BODY_BYTES = 64 * 1024 * 1024
+"""A response body larger than this stops being read: the attempt ends as an error, memory stays bounded."""
+
+
+KEPT_OF_OVERSIZED = 64 * 1024
+
+
+@functools.lru_cache(maxsize=1)
+def ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: building one (CA bundle included) costs more than a local exchange."""
+    return httpx2.create_ssl_context()
+
+
+class Gate(Protocol):
+    """A provider's traffic control (``conformance.run.traffic.ProviderTraffic``): budget, slots, counters."""
+
+    def admit(self, attempt: int) -> None: ...
+
+    def answered(self, attempt: Attempt) -> None: ...
+
+    def hold(self) -> AbstractContextManager[None]: ...
+
+    def hold_async(self) -> AbstractAsyncContextManager[None]: ...
+
+
+def _broken(exc: httpx2.HTTPError, received: bytes, limit: float | None) -> ResponseBroken:
+    timed_out = isinstance(exc, httpx2.TimeoutException)
+    what = f"stalled (no bytes for {limit:g} s)" if timed_out and limit else f"broke off ({type(exc).__name__}: {exc})"
+    shown = trim(received.decode("utf-8", errors="replace"), 300)
+    return ResponseBroken(f"response body {what} after {len(received)} bytes: {shown!r}", received, timed_out)
+
+
+def _read_timeout(request: httpx2.Request) -> float | None:
+    timeout = request.extensions.get("timeout")
+    value = timeout.get("read") if isinstance(timeout, dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+@dataclass
+class Recorder:
+    """Collects the attempts of one probe; makes the ``httpx2`` clients the SDKs are given.
+
+    Every attempt is kept, retries included. Without a ``policy`` a request is sent once and any status is
+    handed to the SDK; with one, 429 / 503 / 529 and connection failures are retried and, once the attempts
+    run out, raise :class:`~conformance.exchange.retry.RetriesExhausted`. A ``gate`` counts each attempt
+    against its provider's budget and holds one of the provider's in-flight slots while it is on the wire.
+    """
+
+    transport: httpx2.BaseTransport | None = None
+    async_transport: httpx2.AsyncBaseTransport | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    policy: RetryPolicy | None = None
+    gate: Gate | None = None
+    max_body: int = MAX_BODY_BYTES
+    clients: list[httpx2.Client] = field(default_factory=list)
+    async_clients: list[httpx2.AsyncClient] = field(default_factory=list)
+
+    def client(self, timeout: float) -> httpx2.Client:
+        inner = self.transport or httpx2.HTTPTransport(verify=ssl_context())
+        self.clients.append(httpx2.Client(transport=_RecordingTransport(self, inner), timeout=timeout))
+        return self.clients[-1]
+
+    def async_client(self, timeout: float) -> httpx2.AsyncClient:
+        inner = self.async_transport or httpx2.AsyncHTTPTransport(verify=ssl_context())
+        self.async_clients.append(httpx2.AsyncClient(transport=_AsyncRecordingTransport(self, inner), timeout=timeout))
+        return self.async_clients[-1]
+
+    def close(self) -> None:
+        """Close the sync clients this probe was given (their pooled connections with them)."""
+        while self.clients:
+            self.clients.pop().close()
+
+    async def aclose(self) -> None:
+        """Close every client this probe was given, async ones included."""
+        self.close()
+        while self.async_clients:
+            await self.async_clients.pop().aclose()
+
+    def add(
+        self,
+        request: httpx2.Request,
+        response: httpx2.Response | None,
+        error: str | None,
+        start: float,
+        content: bytes | None = None,
+        waited: float = 0.0,
+    ) -> Attempt:
+        recorded = None
+        if response is not None:
+            body = response.content if content is None else content
+            text = body.decode("utf-8", errors="replace")
+            recorded = RecordedResponse(response.status_code, _headers(response.headers), text)
+        elapsed = (time.perf_counter() - start) * 1000
+        attempt = Attempt(_record_request(request), recorded, error, elapsed, round(waited, 3))
+        self.attempts.append(attempt)
+        if self.gate is not None:
+            self.gate.answered(attempt)
+        return attempt
+
+    def _take(self, chunks: list[bytes], chunk: bytes, size: int) -> int:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > self.max_body:
+            raise ResponseBroken(f"response body over {self.max_body} bytes: stopped reading", b"", False)
+        return size
+
+    def read(self, response: httpx2.Response, request: httpx2.Request) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                size = self._take(chunks, chunk, size)
+        except ResponseBroken as exc:
+            raise ResponseBroken(str(exc), b"".join(chunks)[:KEPT_OF_OVERSIZED], False) from None
+        except httpx2.HTTPError as exc:
+            raise _broken(exc, b"".join(chunks), _read_timeout(request)) from exc
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+    async def aread(self, response: httpx2.Response, request: httpx2.Request) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                size = self._take(chunks, chunk, size)
+        except ResponseBroken as exc:
+            raise ResponseBroken(str(exc), b"".join(chunks)[:KEPT_OF_OVERSIZED], False) from None
+        except httpx2.HTTPError as exc:
+            raise _broken(exc, b"".join(chunks), _read_timeout(request)) from exc
+        finally:
+            await response.aclose()
+        return b"".join(chunks)
+
+    def outcome(
+        self, request: httpx2.Request, response: httpx2.Response, content: bytes, start: float, waited: float
+    ) -> None:
+        """Record an answer; a 429 / 503 / 529 raises RetryableStatus so the retry loop tries again."""
+        self.add(request, response, None, start, content, waited)
+        if self.policy is not None and response.status_code in RETRY_STATUSES:
+            raise RetryableStatus(response.status_code, response.headers)
+
+    def failure(
+        self, request: httpx2.Request, exc: httpx2.HTTPError, start: float, status: int | None, waited: float
+    ) -> None:
+        received = exc.received if isinstance(exc, ResponseBroken) else None
+        response = None
+        if status is not None and received is not None:
+            response = httpx2.Response(status, request=request)
+        self.add(request, response, f"{type(exc).__name__}: {exc}", start, received, waited)
+
+    def retrying(self) -> Retrying:
+        return (self.policy or NO_RETRY).retrying()
+
+    def async_retrying(self) -> AsyncRetrying:
+        return (self.policy or NO_RETRY).async_retrying()
+
+
+class _RecordingTransport(httpx2.BaseTransport):
+    def __init__(self, recorder: Recorder, inner: httpx2.BaseTransport) -> None:
+        self.recorder = recorder
+        self.inner = inner
+
+    def _once(self, request: httpx2.Request, number: int, waited: float = 0.0) -> httpx2.Response:
+        recorder = self.recorder
+        if recorder.gate is not None:
+            recorder.gate.admit(number)
+        hold = recorder.gate.hold() if recorder.gate is not None else contextlib.nullcontext()
+        with hold:
+            start = time.perf_counter()
+            status: int | None = None
+            try:
+                response = self.inner.handle_request(request)
+                status = response.status_code
+                content = recorder.read(response, request)
+            except httpx2.HTTPError as exc:
+                recorder.failure(request, exc, start, status, waited)
+                raise
+        recorder.outcome(request, response, content, start, waited)
+        return _rebuilt(response, content, request)
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()
+        number = 0
+        if self.recorder.policy is None:
+            return self._once(request, 1)
+        slept = 0.0
+        try:
+            for attempt in self.recorder.retrying():
+                with attempt:
+                    state = attempt.retry_state
+                    number, waited, slept = state.attempt_number, state.idle_for - slept, state.idle_for
+                    return self._once(request, number, waited)
+        except (RetryableStatus, httpx2.HTTPError) as exc:
+            final = exhausted(exc, number)
+            if final is exc:
+                raise
+            raise final from exc
+        raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
+    def __init__(self, recorder: Recorder, inner: httpx2.AsyncBaseTransport) -> None:
+        self.recorder = recorder
+        self.inner = inner
+
+    async def _once(self, request: httpx2.Request, number: int, waited: float = 0.0) -> httpx2.Response:
+        recorder = self.recorder
+        if recorder.gate is not None:
+            recorder.gate.admit(number)
+        hold = recorder.gate.hold_async() if recorder.gate is not None else contextlib.nullcontext()
+        async with hold:
+            start = time.perf_counter()
+            status: int | None = None
+            try:
+                response = await self.inner.handle_async_request(request)
+                status = response.status_code
+                content = await recorder.aread(response, request)
+            except httpx2.HTTPError as exc:
+                recorder.failure(request, exc, start, status, waited)
+                raise
+        recorder.outcome(request, response, content, start, waited)
+        return _rebuilt(response, content, request)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        number = 0
+        if self.recorder.policy is None:
+            return await self._once(request, 1)
+        slept = 0.0
+        try:
+            async for attempt in self.recorder.async_retrying():
+                with attempt:
+                    state = attempt.retry_state
+                    number, waited, slept = state.attempt_number, state.idle_for - slept, state.idle_for
+                    return await self._once(request, number, waited)
+        except (RetryableStatus, httpx2.HTTPError) as exc:
+            final = exhausted(exc, number)
+            if final is exc:
+                raise
+            raise final from exc
+        raise AssertionError("unreachable: the retry loop returns or raises")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+mask_headers = redact_headers
+"""Headers safe to print (:func:`conformance.exchange.redact.redact_headers`)."""
+mask_text = redact_text
+"""Text with every known key masked (:func:`conformance.exchange.redact.redact_text`)."""
+
+
+def trim(text: str, limit: int = 1500) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
+
+
+OBSERVED_BODY_CHARS = 600
+"""How much of a request or response body a results record keeps (the cassette keeps all of it)."""
+
+
+def attempt_summary(attempt: Attempt, secrets: Secrets = ()) -> dict[str, Any]:
+    """What a results record keeps of one exchange: the request line and body, the response's headers and body;
+    secrets masked before trimming, so no cut can leave part of a key behind."""
+    plain = revealed(secrets)
+    request = attempt.request
+    sent = mask_text(f"{request.method} {request.path}\n{request.body}".rstrip(), plain)
+    summary: dict[str, Any] = {"request": trim(sent, OBSERVED_BODY_CHARS)}
+    return summary | _answer(attempt, plain, OBSERVED_BODY_CHARS)
+
+
+def _answer(attempt: Attempt, plain: tuple[str, ...], limit: int) -> dict[str, Any]:
+    response = attempt.response
+    if response is not None:
+        headers = redact_headers(response.headers, plain, caller=True)
+        return {
+            "response_headers": dict(sorted(headers.items())),
+            "response_body": trim(mask_text(response.body, plain), limit),
+        }
+    if attempt.error:
+        return {"transport_error": trim(mask_text(attempt.error, plain), limit)}
+    return {}
+
+
+HISTORY_BODY_CHARS = 300
+"""How much of each attempt's answer the attempt history keeps (the last attempt is kept longer beside it)."""
+
+
+def attempt_history(attempts: list[Attempt], secrets: Secrets = ()) -> list[dict[str, Any]]:
+    """Every attempt of a call, retries included, for a results record: the wait before it, its status (or
+    transport error), the answer's headers and the start of its body; secrets masked."""
+    plain = revealed(secrets)
+    return [
+        {
+            "status": a.response.status if a.response is not None else None,
+            "waited_s": a.waited_s,
+            "elapsed_ms": round(a.elapsed_ms, 2),
+        }
+        | _answer(a, plain, HISTORY_BODY_CHARS)
+        for a in attempts
+    ]
