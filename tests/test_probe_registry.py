@@ -185,7 +185,10 @@ def test_shipped_specs_name_the_probes_that_claim_ids_used_to_pick() -> None:
     assert all(probe in registry.names() for probe, _ in named.values())
 
 
-@pytest.mark.parametrize("module", ["plan.py", "passive.py"])
+PLANNERS = sorted(str(p.relative_to(SRC)) for p in [SRC / "run" / "plan.py", *SRC.glob("providers/*/plan.py")])
+
+
+@pytest.mark.parametrize("module", [*PLANNERS, "audit/passive.py"])
 def test_no_dispatch_on_claim_ids(module: str) -> None:
     source = (SRC / module).read_text(encoding="utf-8")
     assert not re.findall(r"in claim\.id\b|claim\.id\.(endswith|startswith|split|partition|lower)", source)
