@@ -373,7 +373,6 @@ def _hidden_text(detail: Mapping[str, Any]) -> str:
 
 _ERROR_TYPE_ATTR = {OPENAI_SDK: "type", ANTHROPIC_SDK: "type", GENAI_SDK: "status"}
 _ERROR_CODE_ATTR = {OPENAI_SDK: "code", ANTHROPIC_SDK: "error_code", GENAI_SDK: "code"}
-_SDK_DISTRIBUTION = {OPENAI_SDK: "openai", ANTHROPIC_SDK: "anthropic", GENAI_SDK: "google-genai"}
 SDK_DOCS = {
     OPENAI_SDK: "https://github.com/openai/openai-python",
     ANTHROPIC_SDK: "https://github.com/anthropics/anthropic-sdk-python",
@@ -460,6 +459,6 @@ _REQUEST_FACTS = (
 @functools.cache
 def _version(sdk: str) -> str:
     try:
-        return importlib_metadata.version(_SDK_DISTRIBUTION[sdk])
+        return importlib_metadata.version(sdk)  # each SDK is installed under its own name
     except importlib_metadata.PackageNotFoundError:
         return "not installed"

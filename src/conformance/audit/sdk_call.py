@@ -14,10 +14,12 @@ import httpx2
 
 from conformance.exchange.model import RecordedRequest
 from conformance.recordings.attribution import ANTHROPIC_HOST, GEMINI_HOST
+from conformance.spec.model import Sdk
 
-OPENAI_SDK = "openai"
-ANTHROPIC_SDK = "anthropic"
-GENAI_SDK = "google-genai"
+OPENAI_SDK = Sdk.OPENAI.value
+ANTHROPIC_SDK = Sdk.ANTHROPIC.value
+GENAI_SDK = Sdk.GOOGLE_GENAI.value
+"""The SDKs' names as results files and replay results spell them: the values of :class:`~conformance.spec.model.Sdk`."""
 
 SDK_OF_API = {
     "openai": OPENAI_SDK,
