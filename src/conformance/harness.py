@@ -22,6 +22,7 @@ import pytest
 from conformance.audit import Audit, Finding, Replayed, audit, record_of
 from conformance.checks.registry import ConformanceFailure
 from conformance.config import ConfigError, load_tool_config
+from conformance.errors import UserInputError
 from conformance.exchange import mask_text
 from conformance.journal import Journal, ResultsWriter, clear_parts, part_path
 from conformance.options import OptionError, resolve_settings
@@ -51,7 +52,7 @@ class Harness:
     audit: Audit | None = None
 
 
-class HarnessError(Exception):
+class HarnessError(UserInputError):
     """The harness cannot start: a bad option, ``[tool.conformance]`` or spec; the message says where."""
 
 

@@ -17,10 +17,11 @@ import pytest
 
 from conformance.config import ToolConfig
 from conformance.defaults import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RETRY_CAP, RECORD_MODES
+from conformance.errors import UserInputError
 from conformance.outputs import OutputError, check_file
 
 
-class OptionError(Exception):
+class OptionError(UserInputError):
     """A bad option value; the message says which option and what to write instead."""
 
 

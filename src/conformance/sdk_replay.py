@@ -52,6 +52,7 @@ from openai.resources.chat.completions import Completions as OpenAIChatCompletio
 from openai.resources.completions import Completions as OpenAICompletions
 from openai.resources.embeddings import Embeddings as OpenAIEmbeddings
 
+from conformance.errors import CheckSignal
 from conformance.exchange import Attempt, RecordedRequest, RecordedResponse
 from conformance.recordings import Interaction, Recording, api_of
 
@@ -107,7 +108,7 @@ class ReplayResult:
     path_matches: bool
 
 
-class NotReissuable(Exception):
+class NotReissuable(CheckSignal):
     """The recorded request cannot be rebuilt as an SDK call; ``str()`` says why."""
 
 

@@ -22,6 +22,7 @@ import jsonschema
 
 from conformance import bounded
 from conformance.bounded import clip
+from conformance.errors import UserInputError
 
 RESULTS_VERSION = 1
 
@@ -44,7 +45,7 @@ LOCATION_TITLES: dict[str, str] = {
 }
 
 
-class ReportError(Exception):
+class ReportError(UserInputError):
     """A results file that cannot be read; the message names the file and says what to do."""
 
 
