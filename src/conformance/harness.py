@@ -29,7 +29,7 @@ from conformance.options import OptionError, resolve_settings
 from conformance.outcomes import CaseError, HarnessBug
 from conformance.plugin import marker_name
 from conformance.progress import Progress, summary_lines
-from conformance.results import Run, now
+from conformance.results import Outcome, Run, now
 from conformance.runner import Case, Session
 from conformance.secret import Secrets
 from conformance.spec.loader import LoadResult, load_specs
@@ -147,17 +147,17 @@ def short_report(exc: BaseException, secrets: Secrets) -> str:
     return HarnessBug(exc).report(secrets)
 
 
-def _outcome(report: pytest.TestReport) -> str | None:
+def _outcome(report: pytest.TestReport) -> Outcome | None:
     if hasattr(report, "wasxfail"):
-        return "xfail" if report.skipped else "xpass"
+        return Outcome.XFAIL if report.skipped else Outcome.XPASS
     if report.when == "call":
         if report.failed and "[XPASS(strict)]" in report.longreprtext:
-            return "xpass"
-        return {"passed": "pass", "failed": "fail", "skipped": "skip"}[report.outcome]
+            return Outcome.XPASS
+        return {"passed": Outcome.PASS, "failed": Outcome.FAIL, "skipped": Outcome.SKIP}[report.outcome]
     if report.skipped:
-        return "skip"
+        return Outcome.SKIP
     if report.failed:
-        return "error"
+        return Outcome.ERROR
     return None
 
 

@@ -202,9 +202,10 @@ def conformance_imported(conformance_finding: Finding | Replayed) -> Finding | R
     """An imported finding; one whose check crashed during the audit is this case's ERROR."""
     from conformance.audit import outcome_of
     from conformance.outcomes import CaseError
+    from conformance.results import Outcome
 
     outcome, message = outcome_of(conformance_finding)
-    if outcome == "error":
+    if outcome == Outcome.ERROR:
         raise CaseError(f"{message} [{conformance_finding.describe()}]")
     return conformance_finding
 

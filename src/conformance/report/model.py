@@ -23,8 +23,7 @@ import jsonschema
 from conformance import bounded
 from conformance.bounded import clip
 from conformance.errors import UserInputError
-
-RESULTS_VERSION = 1
+from conformance.results import RESULTS_VERSION, Outcome, Provenance, results_schema
 
 LOCATION_TITLES: dict[str, str] = {
     "request": "Request fields",
@@ -154,13 +153,13 @@ class Column:
 
 def verdict_of(record: Mapping[str, Any]) -> Verdict:
     """A record's verdict: skips split into not testable, no evidence, and could-not-tell (evidence without a verdict)."""
-    outcome = record["outcome"]
-    if outcome == "skip":
+    outcome = Outcome(record["outcome"])
+    if outcome is Outcome.SKIP:
         if not record.get("testable", True):
             return Verdict.NOT_TESTABLE
-        kind = (record.get("evidence") or {}).get("kind", "none")
-        return Verdict.NO_EVIDENCE if kind == "none" else Verdict.UNKNOWN
-    return Verdict(outcome)
+        kind = (record.get("evidence") or {}).get("kind", Provenance.NONE)
+        return Verdict.NO_EVIDENCE if kind == Provenance.NONE else Verdict.UNKNOWN
+    return Verdict(outcome.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +179,13 @@ class Rec:
 
     @property
     def evidence_kind(self) -> str:
-        return str(self.evidence.get("kind", "none"))
+        return str(self.evidence.get("kind", Provenance.NONE))
 
     @property
     def elsewhere(self) -> str | None:
         """The host a record was made against when that is not the provider's own (``official: false``)."""
         ev = self.evidence
-        if ev.get("kind", "none") != "none" and ev.get("official") is False:
+        if ev.get("kind", Provenance.NONE) != Provenance.NONE and ev.get("official") is False:
             return str(ev.get("host") or "another host")
         return None
 
@@ -284,10 +283,10 @@ class Cell:
 
     def evidence_tokens(self) -> list[str]:
         """Badges: each evidence kind that decided something, ``host`` if any came from another host, else ``none``."""
-        kinds = sorted({r.evidence_kind for r in self.records if r.evidence_kind != "none"})
+        kinds = sorted({r.evidence_kind for r in self.records if r.evidence_kind != Provenance.NONE})
         if any(r.elsewhere for r in self.records):
             kinds.append("host")
-        return kinds or ["none"]
+        return kinds or [Provenance.NONE.value]
 
     def hosts_elsewhere(self) -> list[str]:
         return sorted({h for r in self.records if (h := r.elsewhere)})
@@ -381,8 +380,6 @@ SHOWN_PROBLEMS = 5
 @functools.cache
 def _validator() -> Any:
     """The results schema's validator, built once per process (no format checks)."""
-    from conformance.results import results_schema
-
     schema = results_schema()
     return jsonschema.validators.validator_for(schema)(schema, format_checker=None)
 
@@ -477,7 +474,7 @@ def _day_of(run: RunInfo, record: Mapping[str, Any]) -> str:
     day = evidence.get("recorded_on")
     if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         return day
-    if evidence.get("kind") == "live" and re.match(r"\d{4}-\d{2}-\d{2}", run.started):
+    if evidence.get("kind") == Provenance.LIVE and re.match(r"\d{4}-\d{2}-\d{2}", run.started):
         return run.started[:10]
     return ""
 
