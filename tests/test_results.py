@@ -126,3 +126,24 @@ def test_a_record_read_back_from_json_is_the_record() -> None:
     assert again.outcome is Outcome.XFAIL
     with pytest.raises(ValueError, match="nope"):
         Record.from_json({**asdict(record), "outcome": "nope"})
+
+
+def test_a_malformed_results_file_names_the_file_the_json_path_and_what_to_do(tmp_path: Path) -> None:
+    from conformance.report.model import ReportError, load_report
+    from conformance.report.synthetic import synthetic_results
+
+    doc = synthetic_results(3)
+    doc["results"][1]["outcome"] = "banana"
+    del doc["results"][2]["variant"], doc["results"][2]["message"]  # one problem: said once, both keys named
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ReportError) as raised:
+        load_report([path])
+    lines = str(raised.value).splitlines()
+    assert lines == [
+        f"{path}: record 2: outcome 'banana' is not one of pass, fail, skip, xfail, xpass, error (at $.results[1].outcome)",
+        f"{path}: record 3: results[2] lacks variant, message (at $.results[2])",
+        f"{path}: does not match the results schema (conformance/schemas/results.schema.json); "
+        "fix those values or write the file again",
+    ]
+    assert raised.value.__cause__ is None

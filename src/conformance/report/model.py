@@ -397,6 +397,12 @@ def _where(path: Sequence[str | int]) -> str:
 
 
 def _schema_problem(error: jsonschema.ValidationError) -> str:
+    """One schema error in words, where it is first (``record 3: outcome``), its JSON path last (``at
+    $.results[2].outcome``)."""
+    return _problem_text(error) + (f" (at {error.json_path})" if error.absolute_path else "")
+
+
+def _problem_text(error: jsonschema.ValidationError) -> str:
     where = _where(list(error.absolute_path))
     value: Any = error.validator_value
     if error.validator == "enum":
@@ -432,9 +438,10 @@ def _read(path: Path) -> dict[str, Any]:
         )
     errors = sorted(_validator().iter_errors(data), key=_sort_key)
     if errors:
-        problems = [f"{path}: {_schema_problem(e)}" for e in errors[:SHOWN_PROBLEMS]]
-        if len(errors) > SHOWN_PROBLEMS:
-            problems.append(f"{path}: … and {len(errors) - SHOWN_PROBLEMS} more")
+        found = list(dict.fromkeys(_schema_problem(e) for e in errors))  # one per missing key says them all: once
+        problems = [f"{path}: {problem}" for problem in found[:SHOWN_PROBLEMS]]
+        if len(found) > SHOWN_PROBLEMS:
+            problems.append(f"{path}: … and {len(found) - SHOWN_PROBLEMS} more")
         problems.append(
             f"{path}: does not match the results schema (conformance/schemas/results.schema.json); "
             "fix those values or write the file again"
