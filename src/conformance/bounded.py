@@ -18,13 +18,15 @@ from typing import Any
 
 import yaml
 
+from conformance.errors import UserInputError
+
 MAX_DEPTH = 100
 MAX_ALIAS_VALUES = 10_000
 MAX_MESSAGE = 300
 MAX_LINE = 2_000
 
 
-class LimitExceeded(ValueError):
+class LimitExceeded(UserInputError, ValueError):
     """An input over one of the limits; ``line`` and ``col`` (1-based) say where, when known."""
 
     def __init__(self, message: str, line: int | None = None, col: int | None = None) -> None:

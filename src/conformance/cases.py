@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 
 from conformance.audit.core import Finding, Replayed, outcome_of
+from conformance.audit.passive import Judged
 from conformance.checks.registry import ConformanceFailure
+from conformance.results.model import Outcome
 from conformance.run.runner import Judgement
 from conformance.spec.model import Status
 
@@ -33,14 +35,14 @@ def test_imported(conformance_imported: Finding | Replayed) -> None:
     finding = conformance_imported
     outcome, message = outcome_of(finding)
     where = finding.describe()
-    if outcome == "skip":
+    if outcome == Outcome.SKIP:
         pytest.skip(f"{message} [{where}]")
     if isinstance(finding, Replayed):
-        if outcome == "fail":
+        if outcome == Outcome.FAIL:
             raise ConformanceFailure(f"{message}\n  evidence: imported recording {where}")
         return
     claim = finding.claim
-    if finding.verdict.outcome == "fail" and claim.status is not Status.UNDOCUMENTED:
+    if finding.verdict.outcome == Judged.FAIL and claim.status is not Status.UNDOCUMENTED:
         raise ConformanceFailure(
             f'{message}\n  evidence: imported recording {where}\n  doc: {claim.doc.url}\n  quote: "{claim.doc.quote}"'
         )

@@ -20,11 +20,11 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.audit.passive import Verdict, judge
+from conformance.audit.passive import Judged, Verdict, judge
 from conformance.bounded import clip
 from conformance.exchange.model import attempt_summary
 from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
-from conformance.results.model import Record
+from conformance.results.model import Outcome, Provenance, Record, Subject, build_record
 from conformance.run.outcomes import HarnessBug
 from conformance.spec.model import Claim, Deviation, Spec, Status, behaves_as, differs_from
 
@@ -132,7 +132,7 @@ def _where_id(recording: Recording, interaction: Interaction) -> str:
 
 def _evidence(recording: Recording, interaction: Interaction, source: Source | None) -> dict[str, Any]:
     evidence: dict[str, Any] = {
-        "kind": "imported",
+        "kind": Provenance.IMPORTED,
         "host": interaction.attempt.request.host,
         "official": True,
         "file": recording.path.name,
@@ -246,7 +246,7 @@ def _judged(claim: Claim, spec: Spec, interaction: Interaction, repository: str 
     try:
         return judge(claim, spec.provider.sdk, interaction.attempt, repository)
     except Exception as exc:
-        return Verdict("error", "harness", HarnessBug(exc).args[0])
+        return Verdict(Judged.ERROR, "harness", HarnessBug(exc).args[0])
 
 
 def _unreadable_warning(recording: Recording, unreadable: list[Interaction]) -> str:
@@ -261,7 +261,7 @@ def _unreadable_warning(recording: Recording, unreadable: list[Interaction]) -> 
     )
 
 
-def outcome_of(finding: Finding | Replayed) -> tuple[str, str]:
+def outcome_of(finding: Finding | Replayed) -> tuple[Outcome, str]:
     """The results-file outcome and message of a finding (known deviations fail as expected: xfail) or of a
     replay (:func:`conformance.audit.replay.judged`)."""
     if isinstance(finding, Replayed):
@@ -269,35 +269,33 @@ def outcome_of(finding: Finding | Replayed) -> tuple[str, str]:
 
         return judged(finding.result)
     verdict = finding.verdict
-    if verdict.outcome == "error":
-        return "error", verdict.message
-    if verdict.outcome == "unknown":
-        return "skip", f"unknown from this recording: {verdict.message}"
+    if verdict.outcome == Judged.ERROR:
+        return Outcome.ERROR, verdict.message
+    if verdict.outcome == Judged.UNKNOWN:
+        return Outcome.SKIP, f"unknown from this recording: {verdict.message}"
     if finding.claim.status is Status.UNDOCUMENTED:
-        if verdict.outcome == "fail":
-            return "fail", differs_from(finding.claim, verdict.message)
-        return "pass", behaves_as(finding.claim)
+        if verdict.outcome == Judged.FAIL:
+            return Outcome.FAIL, differs_from(finding.claim, verdict.message)
+        return Outcome.PASS, behaves_as(finding.claim)
     if finding.claim.deviations:
-        return ("xfail", verdict.message) if verdict.outcome == "fail" else ("xpass", "a known deviation passed")
-    return verdict.outcome, verdict.message
+        if verdict.outcome == Judged.FAIL:
+            return Outcome.XFAIL, verdict.message
+        return Outcome.XPASS, "a known deviation passed"
+    return Outcome(verdict.outcome), verdict.message
 
 
-def record_of(finding: Finding | Replayed, outcome: str, message: str) -> Record:
+def record_of(finding: Finding | Replayed, outcome: Outcome | str, message: str) -> Record:
+    """A finding's or a replay's result record (:func:`conformance.results.model.build_record`)."""
     if isinstance(finding, Replayed):
         return _replay_record(finding, outcome, message)
     claim, attempt = finding.claim, finding.interaction.attempt
-    if claim.status is Status.UNDOCUMENTED and outcome == "pass":  # pytest passed it; the record says how it went
+    if claim.status is Status.UNDOCUMENTED and outcome == Outcome.PASS:  # pytest passed it; the record says how
         outcome, message = outcome_of(finding)
-    return Record(
-        claim=claim.id,
-        provider=claim.provider,
-        location=claim.location.value,
-        field=claim.field,
-        status=claim.status.value,
+    return build_record(
+        claim,
         variant=f"imported#{finding.interaction.index}",
         outcome=outcome,
         message=message,
-        testable=True,
         observed={
             "calls": [
                 {
@@ -311,28 +309,29 @@ def record_of(finding: Finding | Replayed, outcome: str, message: str) -> Record
             "check": finding.verdict.check,
         },
         evidence=finding.evidence(),
-        duration_ms=0.0,
-        doc_url=claim.doc.url,
     )
 
 
-def _replay_record(replayed: Replayed, outcome: str, message: str) -> Record:
+def _replay_record(replayed: Replayed, outcome: Outcome | str, message: str) -> Record:
     """A replay as a result record: no spec claim, so the claim id is ``<api>.sdk-replay`` and the field is the SDK
     call; ``observed.sdk_replay`` holds what the SDK did (schema: ``$defs.sdk_replay``)."""
     from conformance.audit.replay import SDK_DOCS, facts
 
     result = replayed.result
     kept = facts(result)
-    return Record(
+    about = Subject(
         claim=f"{replayed.api}.sdk-replay",
         provider=replayed.api,
         location="sdk",
         field=result.call,
         status=result.outcome,
+        doc_url=SDK_DOCS[result.sdk],
+    )
+    return build_record(
+        about,
         variant=f"sdk-replay#{replayed.interaction.index}",
         outcome=outcome,
         message=message,
-        testable=True,
         observed={
             "calls": [
                 {
@@ -346,7 +345,5 @@ def _replay_record(replayed: Replayed, outcome: str, message: str) -> Record:
             "sdk_replay": kept,
         },
         evidence=replayed.evidence(),
-        duration_ms=0.0,
-        doc_url=SDK_DOCS[result.sdk],
         values={"sdk": result.sdk},
     )

@@ -26,6 +26,7 @@ from conformance.checks.gemini_native import camel
 from conformance.checks.registry import MISSING, CouldNotTell, resolve
 from conformance.exchange.model import Attempt, RecordedRequest
 from conformance.providers.base import Call, Observation
+from conformance.results.model import StrEnum
 from conformance.run.plan import Untestable, plan
 from conformance.spec.model import Claim, Location, Sdk, Status
 
@@ -35,9 +36,18 @@ PLACEHOLDER = re.compile(
 """What sources put where they removed a real value (``<REDACTED>``, ``DUMMY``, ``***``, ``xxxxxxx``)."""
 
 
+class Judged(StrEnum):
+    """A claim's verdict on one recorded exchange (the audit maps it to a record's :class:`Outcome`)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"  # could not tell from this recording
+    ERROR = "error"  # the check crashed (a bug of ours)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    outcome: str  # pass | fail | unknown
+    outcome: Judged
     check: str
     message: str = ""
 
@@ -221,10 +231,10 @@ def _run(check: str, claim: Claim, obs: Observation) -> Verdict:
     try:
         CHECKS[check](claim, obs)
     except CouldNotTell as exc:
-        return Verdict("unknown", check, f"could not tell: {exc}")
+        return Verdict(Judged.UNKNOWN, check, f"could not tell: {exc}")
     except ConformanceFailure as exc:
-        return Verdict("fail", check, str(exc))
-    return Verdict("pass", check)
+        return Verdict(Judged.FAIL, check, str(exc))
+    return Verdict(Judged.PASS, check)
 
 
 def _error_param(attempt: Attempt) -> tuple[str | None, str | None]:
@@ -248,7 +258,9 @@ def _field_status(claim: Claim, attempt: Attempt, sdk: Sdk) -> Verdict | None:
         return None  # refused because of another field
     if status >= 400 and param == claim.field and code == "unsupported_parameter":
         model = _body(attempt.request).get("model")
-        return Verdict("unknown", "accepted", f"the recorded model {model!r} does not support {claim.field} at all")
+        return Verdict(
+            Judged.UNKNOWN, "accepted", f"the recorded model {model!r} does not support {claim.field} at all"
+        )
     if claim.status is Status.MUST_EQUAL:
         allowed = value == claim.params["value"]
         if allowed:
@@ -311,10 +323,14 @@ def judge(claim: Claim, sdk: Sdk, attempt: Attempt, repository: str | None = Non
         return None
     why = _redacted(claim, attempt, repository)
     if why is not None:
-        return Verdict("unknown", check, why)
+        return Verdict(Judged.UNKNOWN, check, why)
     verdict = _run(check, claim, _observation(claim, attempt, sdk, "recorded"))
-    if verdict.outcome == "fail" and claim.location is Location.HEADER and claim.field.lower() not in response.headers:
-        return Verdict("fail", check, f"{verdict.message}: {absence_message(claim.field, response.headers)}")
+    if (
+        verdict.outcome == Judged.FAIL
+        and claim.location is Location.HEADER
+        and claim.field.lower() not in response.headers
+    ):
+        return Verdict(Judged.FAIL, check, f"{verdict.message}: {absence_message(claim.field, response.headers)}")
     return verdict
 
 

@@ -55,11 +55,12 @@ from conformance.providers.anthropic.replay import anthropic_call
 from conformance.providers.gemini.replay import gemini_call
 from conformance.providers.openai.replay import openai_call
 from conformance.recordings import Interaction, Recording, api_of
+from conformance.results.model import Outcome, ReplayOutcome
 
-PARSED = "parsed"
-RAISED = "raised"
-NOT_REISSUABLE = "not-reissuable"
-SDK_FAILED = "sdk-failed"
+PARSED = ReplayOutcome.PARSED
+RAISED = ReplayOutcome.RAISED
+NOT_REISSUABLE = ReplayOutcome.NOT_REISSUABLE
+SDK_FAILED = ReplayOutcome.SDK_FAILED
 
 
 STATUS_ERRORS: tuple[type[Exception], ...] = (
@@ -81,7 +82,7 @@ class ReplayResult:
     sdk: str  # "openai" | "anthropic" | "google-genai"
     call: str  # e.g. "chat.completions.create(stream=True)"
     status: int  # recorded HTTP status
-    outcome: str  # "parsed" | "raised" | "not-reissuable" | "sdk-failed"
+    outcome: ReplayOutcome
     detail: dict[str, Any]
     message: str
     path_matches: bool
@@ -319,7 +320,7 @@ def _request_remarks(detail: Mapping[str, Any]) -> str:
     return "".join(f"; {remark}" for remark in remarks)
 
 
-def _outcome(plan: SdkCall, response: RecordedResponse, run: _Run) -> tuple[str, dict[str, Any]]:
+def _outcome(plan: SdkCall, response: RecordedResponse, run: _Run) -> tuple[ReplayOutcome, dict[str, Any]]:
     if run.error is None:
         return PARSED, _safe_summary(plan, run.result)
     if isinstance(run.error, STATUS_ERRORS):
@@ -343,7 +344,7 @@ def _failure_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {short(first_line)}"
 
 
-def _message(plan: SdkCall, status: int, outcome: str, detail: Mapping[str, Any]) -> str:
+def _message(plan: SdkCall, status: int, outcome: ReplayOutcome, detail: Mapping[str, Any]) -> str:
     if outcome == PARSED:
         return f"{plan.sdk} SDK parsed the {status} answer to {plan.call} into {detail.get('type')}{_facts(detail)}"
     if outcome == RAISED:
@@ -381,7 +382,7 @@ SDK_DOCS = {
 """Where each SDK documents what it does with an answer (its README: parsed types, errors, streaming)."""
 
 
-def judged(result: ReplayResult) -> tuple[str, str]:
+def judged(result: ReplayResult) -> tuple[Outcome, str]:
     """The results-file outcome (pass / fail / skip) of a replay, and its message.
 
     pass: the SDK parsed a 2xx answer, or raised its API-status error carrying the recorded status on an error
@@ -391,21 +392,23 @@ def judged(result: ReplayResult) -> tuple[str, str]:
     detail, status = result.detail, result.status
     ok = 200 <= status < 300
     if result.outcome == NOT_REISSUABLE:
-        return "skip", result.message
+        return Outcome.SKIP, result.message
     if result.outcome == SDK_FAILED:
         if detail.get("recorded") or detail.get("contents_match") is False:
-            return "skip", (
+            return Outcome.SKIP, (
                 f"{result.message} — the SDK sent another request than the recorded one, so the recorded answer is "
                 "not evidence of what the API answers to the SDK"
             )
-        return "fail", result.message
+        return Outcome.FAIL, result.message
     if result.outcome == PARSED:
-        return ("pass", result.message) if ok else ("fail", f"{result.message}, although the answer is an error")
+        if ok:
+            return Outcome.PASS, result.message
+        return Outcome.FAIL, f"{result.message}, although the answer is an error"
     if ok:
-        return "fail", f"{result.message}, although the recorded answer is a success"
+        return Outcome.FAIL, f"{result.message}, although the recorded answer is a success"
     if detail.get("status_code") != status:
-        return "fail", f"{result.message}, although the recorded status is {status}"
-    return "pass", result.message
+        return Outcome.FAIL, f"{result.message}, although the recorded status is {status}"
+    return Outcome.PASS, result.message
 
 
 def facts(result: ReplayResult) -> dict[str, Any]:

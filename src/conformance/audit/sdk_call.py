@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx2
 
+from conformance.errors import CheckSignal
 from conformance.exchange.model import RecordedRequest
 from conformance.recordings.attribution import ANTHROPIC_HOST, GEMINI_HOST
 from conformance.spec.model import Sdk
@@ -40,7 +41,7 @@ TEXT_LIMIT = 200
 BODY_LIMIT = 300
 
 
-class NotReissuable(Exception):
+class NotReissuable(CheckSignal):
     """The recorded request cannot be rebuilt as an SDK call; ``str()`` says why."""
 
 

@@ -20,6 +20,7 @@ import httpx2
 import yaml
 
 from conformance import __version__, bounded
+from conformance.errors import UserInputError
 from conformance.exchange.model import Attempt
 from conformance.exchange.redact import REDACTED, redact_headers, redact_url, redact_value
 from conformance.recordings import RecordingError, read_recording
@@ -29,7 +30,7 @@ from conformance.results.model import now, sdk_versions
 DROPPED_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
-class CassetteError(Exception):
+class CassetteError(UserInputError):
     """A cassette that cannot be used; the message names the file and the command that re-records it."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from conformance.errors import CheckSignal
 from conformance.exchange.model import SseEvent
 from conformance.providers.base import Call, Observation
 from conformance.spec.model import Claim
@@ -14,11 +15,11 @@ CHECKS: dict[str, Check] = {}
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "<absent>"})()
 
 
-class ConformanceFailure(AssertionError):
+class ConformanceFailure(CheckSignal, AssertionError):
     """The provider's answer contradicts the claim; the message says how."""
 
 
-class CouldNotTell(Exception):
+class CouldNotTell(CheckSignal):
     """The exchange lacks the evidence the check needs (no tool call, no SSE event, no usage chunk): the outcome is
     "could not tell" with this reason, never a pass."""
 

@@ -7,11 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 from conformance.audit.core import Audit, Finding, Replayed, audit, outcome_of, record_of
-from conformance.results.model import Run, now
+from conformance.results.model import Outcome, Run, now
 from conformance.results.outputs import same_as_stdout
 from conformance.spec.model import Spec, Status
 
-OUTCOME_ORDER = ("pass", "fail", "xfail", "xpass", "skip", "error")
+OUTCOME_ORDER = (Outcome.PASS, Outcome.FAIL, Outcome.XFAIL, Outcome.XPASS, Outcome.SKIP, Outcome.ERROR)
 
 
 def _cells(counter: Counter[str], order: tuple[str, ...], rename: dict[str, str] | None = None) -> str:
@@ -103,7 +103,7 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
         print(f"unknown host (not audited): {line}", file=sys.stderr)
     console = sys.stderr if json_out is not None and same_as_stdout(json_out) else sys.stdout  # keep stdout JSON
     judged: list[Finding | Replayed] = [*result.findings, *result.replays]
-    bugs = sorted({message for outcome, message in map(outcome_of, judged) if outcome == "error"})
+    bugs = sorted({message for outcome, message in map(outcome_of, judged) if outcome == Outcome.ERROR})
     for bug in bugs:  # a check that crashed: its findings are errors, every other finding is still judged
         print(f"error: {bug}", file=sys.stderr)
     print(summary(result), file=console)
@@ -114,7 +114,9 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
         sys.stdout.flush()
         run.write(json_out)
         print(f"\nwrote {json_out}", file=console)
-    failed = [item for item in judged if outcome_of(item)[0] in ("fail", "error") and not _undocumented(item)]
+    failed = [
+        item for item in judged if outcome_of(item)[0] in (Outcome.FAIL, Outcome.ERROR) and not _undocumented(item)
+    ]
     return 1 if strict and failed else 0
 
 

@@ -13,12 +13,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+from conformance.errors import UserInputError
+
 CASES_MODULE = "from conformance.cases import test_claim, test_claim_async  # noqa: F401\n"
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\nasyncio_mode = strict\n"
 EXIT_USAGE = 4
 
 
-class CheckError(Exception):
+class CheckError(UserInputError):
     """An argument of ``conformance check`` that cannot work; the message says what to write instead."""
 
 

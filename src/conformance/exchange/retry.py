@@ -24,6 +24,7 @@ from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 from tenacity.wait import wait_random_exponential
 
 from conformance.defaults import DEFAULT_RETRIES, DEFAULT_RETRY_CAP
+from conformance.errors import NoAnswer
 
 RETRY_STATUSES = frozenset({429, 503, 529})
 BACKOFF_BASE = 0.5
@@ -39,7 +40,7 @@ RETRIED_ERRORS: tuple[type[httpx2.TransportError], ...] = (
 """Connection failures before any response: nothing reached the provider, or nothing came back."""
 
 
-class RetryableStatus(Exception):
+class RetryableStatus(NoAnswer):
     """A 429 / 503 / 529 answer, raised inside the retry loop; carries the wait the provider asked for."""
 
     def __init__(self, status: int, headers: Mapping[str, str]) -> None:
@@ -49,7 +50,7 @@ class RetryableStatus(Exception):
         super().__init__(f"HTTP {status}{hint}")
 
 
-class ResponseBroken(httpx2.TransportError):
+class ResponseBroken(httpx2.TransportError, NoAnswer):
     """A response whose body stopped (stalled past the timeout, cut, or too large): never retried.
 
     ``received`` holds the bytes that did arrive; the message says how many and shows their start.
@@ -61,7 +62,7 @@ class ResponseBroken(httpx2.TransportError):
         self.timed_out = timed_out
 
 
-class RetriesExhausted(httpx2.TransportError):
+class RetriesExhausted(httpx2.TransportError, NoAnswer):
     """Every attempt met a 429 / 503 / 529 or a connection failure; the message gives the count and the last."""
 
 

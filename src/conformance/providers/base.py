@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.errors import CheckSignal
 from conformance.exchange.model import Attempt, RecordedResponse, Recorder, mask_headers, mask_text, trim
 from conformance.exchange.secret import Secret, Secrets, revealed
 from conformance.run.outcomes import AttemptsError
@@ -18,7 +19,7 @@ class ProbeError(AttemptsError):
     where JSON is documented): the outcome is ``error``, not ``fail``. Carries the call's label and attempts."""
 
 
-class NotTestable(Exception):
+class NotTestable(CheckSignal):
     """No probe can show this claim true or false yet; the reason is reported, never a pass."""
 
 

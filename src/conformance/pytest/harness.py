@@ -21,13 +21,14 @@ import pytest
 
 from conformance.audit.core import Audit, Finding, Replayed, audit, record_of
 from conformance.checks.registry import ConformanceFailure
+from conformance.errors import UserInputError
 from conformance.exchange.model import mask_text
 from conformance.exchange.secret import Secrets
 from conformance.pytest.config import ConfigError, load_tool_config
 from conformance.pytest.options import OptionError, resolve_settings
 from conformance.pytest.plugin import marker_name
 from conformance.pytest.progress import Progress, summary_lines
-from conformance.results.model import Run, now
+from conformance.results.model import Outcome, Run, now
 from conformance.run.journal import Journal, ResultsWriter, clear_parts, part_path
 from conformance.run.outcomes import CaseError, HarnessBug
 from conformance.run.runner import Case, Session
@@ -51,7 +52,7 @@ class Harness:
     audit: Audit | None = None
 
 
-class HarnessError(Exception):
+class HarnessError(UserInputError):
     """The harness cannot start: a bad option, ``[tool.conformance]`` or spec; the message says where."""
 
 
@@ -146,17 +147,17 @@ def short_report(exc: BaseException, secrets: Secrets) -> str:
     return HarnessBug(exc).report(secrets)
 
 
-def _outcome(report: pytest.TestReport) -> str | None:
+def _outcome(report: pytest.TestReport) -> Outcome | None:
     if hasattr(report, "wasxfail"):
-        return "xfail" if report.skipped else "xpass"
+        return Outcome.XFAIL if report.skipped else Outcome.XPASS
     if report.when == "call":
         if report.failed and "[XPASS(strict)]" in report.longreprtext:
-            return "xpass"
-        return {"passed": "pass", "failed": "fail", "skipped": "skip"}[report.outcome]
+            return Outcome.XPASS
+        return {"passed": Outcome.PASS, "failed": Outcome.FAIL, "skipped": Outcome.SKIP}[report.outcome]
     if report.skipped:
-        return "skip"
+        return Outcome.SKIP
     if report.failed:
-        return "error"
+        return Outcome.ERROR
     return None
 
 

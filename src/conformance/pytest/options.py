@@ -16,11 +16,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from conformance.defaults import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RETRY_CAP, RECORD_MODES
+from conformance.errors import UserInputError
 from conformance.pytest.config import ToolConfig
 from conformance.results.outputs import OutputError, check_file
 
 
-class OptionError(Exception):
+class OptionError(UserInputError):
     """A bad option value; the message says which option and what to write instead."""
 
 

@@ -201,10 +201,11 @@ async def conformance_judgement_async(
 def conformance_imported(conformance_finding: Finding | Replayed) -> Finding | Replayed:
     """An imported finding; one whose check crashed during the audit is this case's ERROR."""
     from conformance.audit.core import outcome_of
+    from conformance.results.model import Outcome
     from conformance.run.outcomes import CaseError
 
     outcome, message = outcome_of(conformance_finding)
-    if outcome == "error":
+    if outcome == Outcome.ERROR:
         raise CaseError(f"{message} [{conformance_finding.describe()}]")
     return conformance_finding
 

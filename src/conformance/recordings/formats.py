@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from conformance.errors import UserInputError
+
 VCRPY = "vcrpy"
 RUBY_VCR = "ruby-vcr"
 R_VCR = "r-vcr"
@@ -36,7 +38,7 @@ UNREADABLE_MARK = "not the text the API sent"
 """In the note of a body that is not the text that went over the wire (the reader then does not audit its answer)."""
 
 
-class FormatError(ValueError):
+class FormatError(UserInputError, ValueError):
     """A recording whose content does not have the shape its format requires.
 
     ``line`` is set only where the problem's own line is known (httprr records, YAML marks);

@@ -24,6 +24,7 @@ import brotli
 import yaml
 
 from conformance.bounded import MAX_DEPTH, DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip, json_depth
+from conformance.errors import ConformanceError, UserInputError
 from conformance.exchange.model import MAX_BODY_BYTES, Attempt, RecordedRequest, RecordedResponse
 from conformance.recordings import formats
 from conformance.recordings.formats import RESTORE, FormatError, RawExchange
@@ -38,7 +39,7 @@ _LICENCE_FILE = re.compile(r"(LICEN[CS]E|COPYING|NOTICE)([.-].*)?", re.IGNORECAS
 """Licence and notice files, which must travel with copied recordings: skipped in folders like documentation."""
 
 
-class RecordingError(Exception):
+class RecordingError(UserInputError):
     """A recording that cannot be read; ``str()`` is ``<file>:<line>: <message>`` (``<file>: <message>`` when
     no line is known), in the form editors and CI annotations jump to."""
 
@@ -417,7 +418,7 @@ def _undo_encoding(data: bytes, encoding: str, what: str, notes: list[str]) -> b
     return None
 
 
-class _TooLarge(Exception):
+class _TooLarge(ConformanceError):
     """A compressed body that expands past :data:`~conformance.exchange.model.MAX_BODY_BYTES` (a zip bomb, or simply too
     big to be an answer the harness would have read live)."""
 

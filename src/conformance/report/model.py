@@ -22,8 +22,8 @@ import jsonschema
 
 from conformance import bounded
 from conformance.bounded import clip
-
-RESULTS_VERSION = 1
+from conformance.errors import UserInputError
+from conformance.results.model import RESULTS_VERSION, Outcome, Provenance, results_schema
 
 LOCATION_TITLES: dict[str, str] = {
     "request": "Request fields",
@@ -44,7 +44,7 @@ LOCATION_TITLES: dict[str, str] = {
 }
 
 
-class ReportError(Exception):
+class ReportError(UserInputError):
     """A results file that cannot be read; the message names the file and says what to do."""
 
 
@@ -153,13 +153,13 @@ class Column:
 
 def verdict_of(record: Mapping[str, Any]) -> Verdict:
     """A record's verdict: skips split into not testable, no evidence, and could-not-tell (evidence without a verdict)."""
-    outcome = record["outcome"]
-    if outcome == "skip":
+    outcome = Outcome(record["outcome"])
+    if outcome is Outcome.SKIP:
         if not record.get("testable", True):
             return Verdict.NOT_TESTABLE
-        kind = (record.get("evidence") or {}).get("kind", "none")
-        return Verdict.NO_EVIDENCE if kind == "none" else Verdict.UNKNOWN
-    return Verdict(outcome)
+        kind = (record.get("evidence") or {}).get("kind", Provenance.NONE)
+        return Verdict.NO_EVIDENCE if kind == Provenance.NONE else Verdict.UNKNOWN
+    return Verdict(outcome.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,13 +179,13 @@ class Rec:
 
     @property
     def evidence_kind(self) -> str:
-        return str(self.evidence.get("kind", "none"))
+        return str(self.evidence.get("kind", Provenance.NONE))
 
     @property
     def elsewhere(self) -> str | None:
         """The host a record was made against when that is not the provider's own (``official: false``)."""
         ev = self.evidence
-        if ev.get("kind", "none") != "none" and ev.get("official") is False:
+        if ev.get("kind", Provenance.NONE) != Provenance.NONE and ev.get("official") is False:
             return str(ev.get("host") or "another host")
         return None
 
@@ -283,10 +283,10 @@ class Cell:
 
     def evidence_tokens(self) -> list[str]:
         """Badges: each evidence kind that decided something, ``host`` if any came from another host, else ``none``."""
-        kinds = sorted({r.evidence_kind for r in self.records if r.evidence_kind != "none"})
+        kinds = sorted({r.evidence_kind for r in self.records if r.evidence_kind != Provenance.NONE})
         if any(r.elsewhere for r in self.records):
             kinds.append("host")
-        return kinds or ["none"]
+        return kinds or [Provenance.NONE.value]
 
     def hosts_elsewhere(self) -> list[str]:
         return sorted({h for r in self.records if (h := r.elsewhere)})
@@ -380,8 +380,6 @@ SHOWN_PROBLEMS = 5
 @functools.cache
 def _validator() -> Any:
     """The results schema's validator, built once per process (no format checks)."""
-    from conformance.results.model import results_schema
-
     schema = results_schema()
     return jsonschema.validators.validator_for(schema)(schema, format_checker=None)
 
@@ -399,6 +397,12 @@ def _where(path: Sequence[str | int]) -> str:
 
 
 def _schema_problem(error: jsonschema.ValidationError) -> str:
+    """One schema error in words, where it is first (``record 3: outcome``), its JSON path last (``at
+    $.results[2].outcome``)."""
+    return _problem_text(error) + (f" (at {error.json_path})" if error.absolute_path else "")
+
+
+def _problem_text(error: jsonschema.ValidationError) -> str:
     where = _where(list(error.absolute_path))
     value: Any = error.validator_value
     if error.validator == "enum":
@@ -434,9 +438,10 @@ def _read(path: Path) -> dict[str, Any]:
         )
     errors = sorted(_validator().iter_errors(data), key=_sort_key)
     if errors:
-        problems = [f"{path}: {_schema_problem(e)}" for e in errors[:SHOWN_PROBLEMS]]
-        if len(errors) > SHOWN_PROBLEMS:
-            problems.append(f"{path}: … and {len(errors) - SHOWN_PROBLEMS} more")
+        found = list(dict.fromkeys(_schema_problem(e) for e in errors))  # one per missing key says them all: once
+        problems = [f"{path}: {problem}" for problem in found[:SHOWN_PROBLEMS]]
+        if len(found) > SHOWN_PROBLEMS:
+            problems.append(f"{path}: … and {len(found) - SHOWN_PROBLEMS} more")
         problems.append(
             f"{path}: does not match the results schema (conformance/schemas/results.schema.json); "
             "fix those values or write the file again"
@@ -476,7 +481,7 @@ def _day_of(run: RunInfo, record: Mapping[str, Any]) -> str:
     day = evidence.get("recorded_on")
     if isinstance(day, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         return day
-    if evidence.get("kind") == "live" and re.match(r"\d{4}-\d{2}-\d{2}", run.started):
+    if evidence.get("kind") == Provenance.LIVE and re.match(r"\d{4}-\d{2}-\d{2}", run.started):
         return run.started[:10]
     return ""
 

@@ -16,8 +16,10 @@ import stat
 import sys
 from pathlib import Path
 
+from conformance.errors import UserInputError
 
-class OutputError(Exception):
+
+class OutputError(UserInputError):
     """An output path that cannot be written; the message names it and says what to do."""
 
 

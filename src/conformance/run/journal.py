@@ -64,8 +64,8 @@ def read_part(path: Path) -> list[Record]:
     for line in text.splitlines():
         try:
             data: dict[str, Any] = loads(line)
-            records.append(Record(**data))
-        except (ValueError, TypeError):
+            records.append(Record.from_json(data))
+        except (ValueError, TypeError, KeyError):
             continue
     return records
 

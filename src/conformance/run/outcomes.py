@@ -15,6 +15,7 @@ import sysconfig
 import traceback
 from pathlib import Path
 
+from conformance.errors import ConformanceError
 from conformance.exchange.model import Attempt, mask_text, trim
 from conformance.exchange.secret import Secrets
 
@@ -23,7 +24,7 @@ CAME_BACK_CHARS = 240
 """How much of the last answer an error's report shows."""
 
 
-class CaseError(Exception):
+class CaseError(ConformanceError):
     """The case got no verdict on its claim: outcome ``error``, pytest ERROR. The message is the reason."""
 
     def report(self, secrets: Secrets = ()) -> str:

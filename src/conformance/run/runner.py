@@ -39,7 +39,7 @@ from conformance.exchange.secret import Secret, Secrets, revealed
 from conformance.providers.base import Call, Observation, ProbeContext, ProbeError
 from conformance.providers.clients import status_errors
 from conformance.pytest.options import Settings
-from conformance.results.model import Record, Run
+from conformance.results.model import Outcome, Provenance, Run, build_record
 from conformance.run.outcomes import AttemptsError, CaseError, HarnessBug
 from conformance.run.plan import Untestable, Variant, plan
 from conformance.run.traffic import Traffic
@@ -134,7 +134,7 @@ class Session:
     observations: dict[str, tuple[Case, Observation | None, float, str | None]] = dataclasses.field(
         default_factory=dict
     )
-    undocumented: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    undocumented: dict[str, tuple[Outcome, str]] = dataclasses.field(default_factory=dict)
     """Node id -> (outcome, message) of an undocumented claim that differs from its reference."""
     replayers: dict[str, Replayer] = dataclasses.field(default_factory=dict)
     traffic: Traffic = dataclasses.field(default_factory=Traffic)  # retries, budgets, slots per provider
@@ -290,7 +290,7 @@ class Session:
             return Judgement(could_not_tell=str(exc))
         except ConformanceFailure as exc:
             if case.claim.status is Status.UNDOCUMENTED:  # never the provider failing its docs: noted, not raised
-                self.undocumented[nodeid] = ("fail", differs_from(case.claim, str(exc)))
+                self.undocumented[nodeid] = (Outcome.FAIL, differs_from(case.claim, str(exc)))
                 return Judgement()
             return Judgement(failure=failure_message(case, str(exc), obs, self.secrets()))
         return Judgement()
@@ -426,27 +426,22 @@ class Session:
         if reason:
             pytest.skip(reason)
 
-    def record(self, nodeid: str, case: Case, outcome: str, message: str) -> None:
+    def record(self, nodeid: str, case: Case, outcome: Outcome, message: str) -> None:
         _, obs, duration, probe_error = self.observations.get(nodeid, (case, None, 0.0, None))
         if probe_error is not None:
-            outcome, message = "error", probe_error
-        elif case.claim.status is Status.UNDOCUMENTED and outcome == "pass":
-            outcome, message = self.undocumented.pop(nodeid, ("pass", behaves_as(case.claim)))
+            outcome, message = Outcome.ERROR, probe_error
+        elif case.claim.status is Status.UNDOCUMENTED and outcome == Outcome.PASS:
+            outcome, message = self.undocumented.pop(nodeid, (Outcome.PASS, behaves_as(case.claim)))
         self.run.records.append(
-            Record(
-                claim=case.claim.id,
-                provider=case.claim.provider,
-                location=case.claim.location.value,
-                field=case.claim.field,
-                status=case.claim.status.value,
+            build_record(
+                case.claim,
                 variant=case.name,
                 outcome=outcome,
                 message=message,
                 testable=case.untestable is None,
                 observed=observed(obs, self.secrets()),
                 evidence=self.evidence(case, obs),
-                duration_ms=round(duration, 2),
-                doc_url=case.claim.doc.url,
+                duration_ms=duration,
                 values={k: v for k, v in (obs.values if obs else {}).items() if k != "sdk"},
             )
         )
@@ -454,12 +449,12 @@ class Session:
     def evidence(self, case: Case, obs: Observation | None) -> dict[str, Any]:
         """Where the record's exchanges come from (an ``error`` keeps the attempts it made, so it has some too)."""
         if obs is None or not any(a.response is not None for c in obs.calls for a in c.attempts):
-            return {"kind": "none"}  # nothing came back: a refused connection is no evidence of anything
+            return {"kind": Provenance.NONE}  # nothing came back: a refused connection is no evidence of anything
         replayer = self.replayers.get(case.id)
         if replayer is not None and not any(replayer.went_live):
             meta = replayer.cassette.metadata
             return {
-                "kind": "replay",
+                "kind": Provenance.REPLAY,
                 "host": str(meta.get("base_url_host", "")),
                 "official": bool(meta.get("official", False)),
                 "request_id": _request_id(obs),
@@ -467,7 +462,7 @@ class Session:
             }
         base = self.base_url(case.spec)
         return {
-            "kind": "live",
+            "kind": Provenance.LIVE,
             "host": urlsplit(base).netloc,
             "official": base.rstrip("/") == case.spec.provider.base_url.rstrip("/"),
             "request_id": _request_id(obs),

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from conformance.bounded import MAX_LINE, DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip
+from conformance.errors import UserInputError
 
 PathKey = tuple[str | int, ...]
 
@@ -30,7 +31,7 @@ class Problem:
         return f"{self.path}:{self.line}:{self.col}: {self.message}"
 
 
-class InputError(Exception):
+class InputError(UserInputError):
     """Raised with the problems that stop a file (or set of files) from being used."""
 
     def __init__(self, problems: list[Problem]) -> None:
