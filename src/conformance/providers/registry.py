@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from conformance.errors import UserInputError
 from conformance.providers.base import Observation, ProbeContext
 from conformance.spec.model import Claim
 
@@ -57,7 +58,7 @@ class RegisteredProbe:
         return self.name.split(".", 1)[0]
 
 
-class UnknownProbe(LookupError):
+class UnknownProbe(UserInputError, LookupError):
     """No probe is registered under this name; the message lists the known ones (:func:`known_like`)."""
 
     def __init__(self, name: str) -> None:
