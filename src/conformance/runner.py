@@ -32,7 +32,7 @@ from conformance.options import Settings
 from conformance.outcomes import AttemptsError, CaseError, HarnessBug
 from conformance.plan import Untestable, Variant, plan
 from conformance.probes.base import Call, Observation, ProbeContext, ProbeError
-from conformance.probes.clients import status_errors
+from conformance.probes.clients import close_shared_clients, status_errors
 from conformance.results import Record, Run
 from conformance.secret import Secret, Secrets, revealed
 from conformance.spec.model import Claim, Spec, Status, behaves_as, differs_from
@@ -132,6 +132,11 @@ class Session:
     replayers: dict[str, Replayer] = dataclasses.field(default_factory=dict)
     traffic: Traffic = dataclasses.field(default_factory=Traffic)  # retries, budgets, slots per provider
     ahead: Ahead | None = None  # live probes sent ahead of their test items (--conformance-concurrency)
+
+    def close(self) -> None:
+        """The end of the run: close the providers' connection pools and drop the shared SDK clients."""
+        self.traffic.close()
+        close_shared_clients()
 
     def secrets(self) -> tuple[Secret, ...]:
         named = set(self.settings.key_envs.values())  # --conformance-key-env: a gateway's own variable
@@ -360,7 +365,8 @@ class Session:
         assert case.variant.probe is not None
         start = time.perf_counter()
         try:
-            obs = case.variant.probe(ctx, case.claim.as_documented)
+            with ctx.recorder.active():  # the shared SDK clients record on, and send through, this probe's recorder
+                obs = case.variant.probe(ctx, case.claim.as_documented)
         except Exception as exc:
             return Sent(ctx=ctx, start=start, failed=exc)
         finally:
@@ -377,7 +383,8 @@ class Session:
         assert case.variant.async_probe is not None
         start = time.perf_counter()
         try:
-            obs = await case.variant.async_probe(ctx, case.claim.as_documented)
+            with ctx.recorder.active():  # set in this task (and thread): asyncio tasks started here inherit it
+                obs = await case.variant.async_probe(ctx, case.claim.as_documented)
         except Exception as exc:
             return Sent(ctx=ctx, start=start, failed=exc)
         finally:
