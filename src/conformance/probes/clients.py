@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator
@@ -30,29 +31,55 @@ if TYPE_CHECKING:  # the SDKs are imported when a probe first runs: collecting c
     from google import genai
 
 
-@functools.cache
 def status_errors() -> tuple[type[BaseException], ...]:
-    """What each SDK raises for an answer it understood as an API error (an HTTP error status is data)."""
-    import anthropic
-    import openai
-    from google.genai import errors as genai_errors
+    """What each SDK raises for an answer it understood as an API error (an HTTP error status is data).
 
-    return (openai.APIStatusError, anthropic.APIStatusError, genai_errors.APIError)
+    Only the SDKs already imported: an SDK's exception cannot be raised before its SDK is, and importing the
+    others here (``google.genai`` and ``anthropic`` take seconds) would hold the import lock while every other
+    probe of the run waits for it.
+    """
+    return _status_errors(_loaded("openai", "anthropic", "google.genai.errors"))
+
+
+def connection_errors() -> tuple[type[BaseException], ...]:
+    """What the SDKs and the transport raise when nothing usable came back (of the SDKs already imported)."""
+    return _connection_errors(_loaded("openai", "anthropic"))
+
+
+def _loaded(*names: str) -> tuple[str, ...]:
+    return tuple(name for name in names if name in sys.modules)
 
 
 @functools.cache
-def connection_errors() -> tuple[type[BaseException], ...]:
-    """What the SDKs and the transport raise when nothing usable came back."""
-    import anthropic
-    import openai
+def _status_errors(loaded: tuple[str, ...]) -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = []
+    if "openai" in loaded:
+        import openai
 
-    return (
-        openai.APIConnectionError,
-        anthropic.APIConnectionError,
-        httpx2.TransportError,
-        TimeoutError,
-        ConnectionError,
-    )
+        errors.append(openai.APIStatusError)
+    if "anthropic" in loaded:
+        import anthropic
+
+        errors.append(anthropic.APIStatusError)
+    if "google.genai.errors" in loaded:
+        from google.genai import errors as genai_errors
+
+        errors.append(genai_errors.APIError)
+    return tuple(errors)
+
+
+@functools.cache
+def _connection_errors(loaded: tuple[str, ...]) -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [httpx2.TransportError, TimeoutError, ConnectionError]
+    if "openai" in loaded:
+        import openai
+
+        errors.insert(0, openai.APIConnectionError)
+    if "anthropic" in loaded:
+        import anthropic
+
+        errors.insert(len(errors) - 3, anthropic.APIConnectionError)
+    return tuple(errors)
 
 
 T = TypeVar("T")
