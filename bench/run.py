@@ -11,6 +11,10 @@
 6. the live wall time of one spec against a fake answering after 0.4 s, against requests x latency / 4 plus
    start-up (goal <= 1.3x, without xdist: probes are sent ahead, ``--conformance-concurrency`` at a time)
 
+``--only 1,6`` measures a selection (written to ``reports/bench-only-1-6.json``). Figure 1 goes through the real
+probe path (``Session.run_sync``: the shared SDK client, the provider's kept-alive connection pool, the recorder);
+the fake sets ``TCP_NODELAY`` and keeps connections alive, as the bare loop's.
+
 The machine may be noisy: compare ratios, not absolute times. Each figure carries the 1-minute load average
 measured just before it, so a figure taken under load can be told from a slow harness.
 """
