@@ -11,12 +11,17 @@
 6. the live wall time of one spec against a fake answering after 0.4 s, against requests x latency / 4 plus
    start-up (goal <= 1.3x, without xdist: probes are sent ahead, ``--conformance-concurrency`` at a time)
 
+``--only 1,6`` measures a selection (written to ``reports/bench-only-1-6.json``). Figure 1 goes through the real
+probe path (``Session.run_sync``: the shared SDK client, the provider's kept-alive connection pool, the recorder);
+the fake sets ``TCP_NODELAY`` and keeps connections alive, as the bare loop's.
+
 The machine may be noisy: compare ratios, not absolute times. Each figure carries the 1-minute load average
 measured just before it, so a figure taken under load can be told from a slow harness.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -84,8 +89,10 @@ def harness_ratio() -> dict[str, Any]:
                 session.run_sync(f"bench-{i}", case)
                 session.record(f"bench-{i}", case, "pass", "")
 
-        bare(), harness()  # warm up both
+        bare(), harness()  # warm up both (the harness's SDK client and connection are built once, then reused)
         bare_s, harness_s = _best_of(bare), _best_of(harness)
+        session.close()
+        client.close()
     per_bare, per_harness = bare_s / EXCHANGES * 1000, harness_s / EXCHANGES * 1000
     return {
         "bare_sdk_ms_per_exchange": round(per_bare, 3),
@@ -267,40 +274,69 @@ def startup() -> dict[str, Any]:
     }
 
 
-def main() -> int:
-    figures = {
-        "harness_vs_bare_sdk": harness_ratio(),
-        "collection_1000_claims": collection(),
-        "report_render_10000_results": report_render(),
-        "replay_and_audit": replay_and_audit(),
-        "startup_unrelated_project": startup(),
-        "live_wall_one_spec": live_wall(),
-        "python": sys.version.split()[0],
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    h, c, r, a = (figures[k] for k in list(figures)[:4])
-    print(f"1. harness / bare SDK per exchange: {h['harness_ms_per_exchange']} ms / {h['bare_sdk_ms_per_exchange']} ms"
-          f" = {h['ratio']} (goal <= 1.5)")  # fmt: skip
-    print(f"2. load + plan {c['claims']} claims ({c['cases']} cases): {c['load_and_plan_s']} s (goal < 1 s);"
-          f" pytest --collect-only: {c['pytest_collect_only_s']} s"
-          f" ({c['pytest_collect_only_without_the_spec_s']} s without the spec)")  # fmt: skip
-    print(
-        f"3. report render, {RESULTS} results: " + (f"{r['render_s']} s (goal < 2 s)" if "render_s" in r else r["note"])
-    )
-    print(f"4. replay of all cassettes ({a['cassettes']} files): {a['replay_all_cassettes_s']} s;"
-          f" audit cassettes/imported: {a['audit_imported_s']} s")  # fmt: skip
-    s = figures["startup_unrelated_project"]
-    print(f"5. an unrelated one-test project: {s['with_plugin_s']} s with the plugin, {s['without_plugin_s']} s with"
-          f" -p no:conformance: {s['added_s']} s added (goal < 0.3 s)")  # fmt: skip
-    w = figures["live_wall_one_spec"]
-    print(f"6. live run of one spec ({w['requests']} requests, fake answering after {LATENCY} s, no xdist):"
-          f" {w['wall_s']} s; ideal with 4 in flight {w['ideal_s']} s (requests x latency / 4 + {w['startup_s']} s"
-          f" start-up): {w['ratio']}x (goal <= 1.3)")  # fmt: skip
-    loads = [h.get("load_average"), c.get("load_average"), r.get("load_average"), a.get("replay_all_cassettes_load_average"),
-             a.get("audit_imported_load_average"), s.get("load_average")]  # fmt: skip
+FIGURES: dict[str, Callable[[], dict[str, Any]]] = {
+    "harness_vs_bare_sdk": harness_ratio,
+    "collection_1000_claims": collection,
+    "report_render_10000_results": report_render,
+    "replay_and_audit": replay_and_audit,
+    "startup_unrelated_project": startup,
+    "live_wall_one_spec": live_wall,
+}
+"""The figures in their numbered order (``--only 1,6`` measures the first and the sixth)."""
+
+
+def _print(figures: dict[str, Any]) -> None:
+    loads = []
+    if (h := figures.get("harness_vs_bare_sdk")) is not None:
+        loads.append(h.get("load_average"))
+        print(f"1. harness / bare SDK per exchange: {h['harness_ms_per_exchange']} ms / {h['bare_sdk_ms_per_exchange']}"
+              f" ms = {h['ratio']} (goal <= 1.5)")  # fmt: skip
+    if (c := figures.get("collection_1000_claims")) is not None:
+        loads.append(c.get("load_average"))
+        print(f"2. load + plan {c['claims']} claims ({c['cases']} cases): {c['load_and_plan_s']} s (goal < 1 s);"
+              f" pytest --collect-only: {c['pytest_collect_only_s']} s"
+              f" ({c['pytest_collect_only_without_the_spec_s']} s without the spec)")  # fmt: skip
+    if (r := figures.get("report_render_10000_results")) is not None:
+        loads.append(r.get("load_average"))
+        shown = f"{r['render_s']} s (goal < 2 s)" if "render_s" in r else r["note"]
+        print(f"3. report render, {RESULTS} results: {shown}")
+    if (a := figures.get("replay_and_audit")) is not None:
+        loads += [a.get("replay_all_cassettes_load_average"), a.get("audit_imported_load_average")]
+        print(f"4. replay of all cassettes ({a['cassettes']} files): {a['replay_all_cassettes_s']} s;"
+              f" audit cassettes/imported: {a['audit_imported_s']} s")  # fmt: skip
+    if (s := figures.get("startup_unrelated_project")) is not None:
+        loads.append(s.get("load_average"))
+        print(f"5. an unrelated one-test project: {s['with_plugin_s']} s with the plugin, {s['without_plugin_s']} s"
+              f" with -p no:conformance: {s['added_s']} s added (goal < 0.3 s)")  # fmt: skip
+    if (w := figures.get("live_wall_one_spec")) is not None:
+        loads.append(w.get("load_average"))
+        print(f"6. live run of one spec ({w['requests']} requests, fake answering after {LATENCY} s, no xdist):"
+              f" {w['wall_s']} s; ideal with 4 in flight {w['ideal_s']} s (requests x latency / 4 +"
+              f" {w['startup_s']} s start-up): {w['ratio']}x (goal <= 1.3)")  # fmt: skip
     print(f"1-minute load average before each figure: {', '.join(str(x) for x in loads)} ({os.cpu_count()} CPUs)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--only", help="comma-separated figure numbers to measure (default: all), e.g. 1,6")
+    args = parser.parse_args(argv)
+    names = list(FIGURES)
+    chosen = names
+    if args.only:
+        numbers = [int(n) for n in args.only.split(",") if n.strip()]
+        if any(not 1 <= n <= len(names) for n in numbers):
+            parser.error(f"--only takes figure numbers 1 to {len(names)}")
+        chosen = [names[n - 1] for n in sorted(set(numbers))]
+    figures: dict[str, Any] = {name: FIGURES[name]() for name in chosen}
+    figures["python"] = sys.version.split()[0]
+    figures["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    _print(figures)
     figures["cpus"] = os.cpu_count()
-    target = ROOT / "reports" / "bench.json"
+    target = (
+        ROOT
+        / "reports"
+        / ("bench.json" if chosen == names else f"bench-only-{'-'.join(str(names.index(n) + 1) for n in chosen)}.json")
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     print(f"written to {target.relative_to(ROOT)}")

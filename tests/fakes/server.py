@@ -73,10 +73,13 @@ def encode_events(events: list[SseEvent]) -> list[bytes]:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     server: _Http
+    protocol_version = "HTTP/1.1"  # connections are kept alive between JSON answers, as a provider's are
     disable_nagle_algorithm = True  # TCP_NODELAY: else kept-alive connections get their answers ~40 ms late
 
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)
+        if self.headers.get("transfer-encoding"):  # a chunked body is not read here: nothing after it can be
+            self.close_connection = True
         raw = self.rfile.read(length) if 0 < length <= READ_LIMIT else b""
         if length > READ_LIMIT:
             self._drain(length)
@@ -112,6 +115,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if reply.events is not None:
             self.send_header("content-type", "text/event-stream")
             self.send_header("cache-control", "no-cache")
+            self.send_header("connection", "close")  # a stream has no length: its end is the connection's
+            self.close_connection = True
             chunks = encode_events(reply.events)
         else:
             data = b"" if reply.body is None else json.dumps(reply.body).encode()

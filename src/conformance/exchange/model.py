@@ -3,6 +3,13 @@
 The SDKs send through ``httpx2``. :class:`Recorder` hands them an ``httpx2`` client
 whose transport wraps the real one (or any other, e.g. a replay or mock transport)
 and records each request and response as it passes, bodies and SSE events included.
+
+The SDK clients of live runs are built once per process and reused (:mod:`conformance.providers.clients`): their
+``httpx2`` clients (:func:`routed_client`, :func:`routed_async_client`) hold no connection and no recorder of
+their own. Each request goes to the recorder of the probe running it (:meth:`Recorder.active`, a context variable
+set around the probe: asyncio tasks inherit it, each sender thread sets its own), is recorded there, and is sent
+through that recorder's transport: its provider's one shared connection :class:`Pool` (sync), a replay's
+transport, or a connection of the probe's own (async clients: an event loop's connections stay with that loop).
 """
 
 from __future__ import annotations
@@ -11,8 +18,12 @@ import contextlib
 import functools
 import json
 import ssl
+import threading
 import time
+import weakref
+from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -192,6 +203,57 @@ def _read_timeout(request: httpx2.Request) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+class Pool:
+    """One provider's shared ``httpx2`` connection pool (sync), opened when first used.
+
+    Closed by :meth:`close` at the end of the run, or when the pool is garbage-collected (or at exit), so no
+    kept-alive socket is left to a ``ResourceWarning``. A probe still in flight after :meth:`close` (a run stopped
+    early) gets a transport error, never a new connection.
+    """
+
+    def __init__(self) -> None:
+        self._transport: httpx2.HTTPTransport | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+        self._finalizer: weakref.finalize[Any, Pool] | None = None
+
+    def transport(self) -> httpx2.BaseTransport:
+        with self._lock:
+            if self._closed:
+                raise httpx2.TransportError("the run is over: its connection pool is closed")
+            if self._transport is None:
+                self._transport = httpx2.HTTPTransport(verify=ssl_context())
+                self._finalizer = weakref.finalize(self, self._transport.close)
+            return self._transport
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._finalizer is not None:
+                self._finalizer()  # closes the transport, once
+
+
+class _Borrowed(httpx2.BaseTransport):
+    """A shared transport handed to one probe's client: closing that client leaves the pool open."""
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
+_current: ContextVar[Recorder | None] = ContextVar("conformance_recorder", default=None)
+
+
+def current_recorder() -> Recorder | None:
+    """The recorder of the probe running in this thread or task (:meth:`Recorder.active`), if any."""
+    return _current.get()
+
+
 @dataclass
 class Recorder:
     """Collects the attempts of one probe; makes the ``httpx2`` clients the SDKs are given.
@@ -208,11 +270,18 @@ class Recorder:
     policy: RetryPolicy | None = None
     gate: Gate | None = None
     max_body: int = MAX_BODY_BYTES
+    pool: Pool | None = None
+    """The provider's shared connections (a live recorder); without one, each client gets connections of its own."""
     clients: list[httpx2.Client] = field(default_factory=list)
     async_clients: list[httpx2.AsyncClient] = field(default_factory=list)
+    own: list[httpx2.BaseTransport] = field(default_factory=list)
+    async_own: list[httpx2.AsyncBaseTransport] = field(default_factory=list)
 
     def client(self, timeout: float) -> httpx2.Client:
-        inner = self.transport or httpx2.HTTPTransport(verify=ssl_context())
+        """A client of this probe's own, recording here (its connections are the provider's pool, if it has one)."""
+        inner = self.transport or (
+            _Borrowed(self.pool.transport()) if self.pool is not None else httpx2.HTTPTransport(verify=ssl_context())
+        )
         self.clients.append(httpx2.Client(transport=_RecordingTransport(self, inner), timeout=timeout))
         return self.clients[-1]
 
@@ -221,16 +290,49 @@ class Recorder:
         self.async_clients.append(httpx2.AsyncClient(transport=_AsyncRecordingTransport(self, inner), timeout=timeout))
         return self.async_clients[-1]
 
+    @contextlib.contextmanager
+    def active(self) -> Iterator[Recorder]:
+        """Make this the recorder the routed clients send through, in this thread or task, while the probe runs."""
+        token = _current.set(self)
+        try:
+            yield self
+        finally:
+            _current.reset(token)
+
+    def routed(self) -> httpx2.BaseTransport:
+        """Where a routed sync client's request goes: the given transport, the provider's pool, or a connection
+        pool of this probe's own (closed with the probe)."""
+        if self.transport is not None:
+            return self.transport
+        if self.pool is not None:
+            return self.pool.transport()
+        if not self.own:
+            self.own.append(httpx2.HTTPTransport(verify=ssl_context()))
+        return self.own[0]
+
+    def routed_async(self) -> httpx2.AsyncBaseTransport:
+        """Where a routed async client's request goes: the given transport, or connections of this probe's own
+        (bound to the probe's event loop; closed with the probe)."""
+        if self.async_transport is not None:
+            return self.async_transport
+        if not self.async_own:
+            self.async_own.append(httpx2.AsyncHTTPTransport(verify=ssl_context()))
+        return self.async_own[0]
+
     def close(self) -> None:
-        """Close the sync clients this probe was given (their pooled connections with them)."""
+        """Close the sync clients and connections of this probe's own (the provider's pool stays open)."""
         while self.clients:
             self.clients.pop().close()
+        while self.own:
+            self.own.pop().close()
 
     async def aclose(self) -> None:
-        """Close every client this probe was given, async ones included."""
+        """Close every client and connection of this probe's own, async ones included."""
         self.close()
         while self.async_clients:
             await self.async_clients.pop().aclose()
+        while self.async_own:
+            await self.async_own.pop().aclose()
 
     def add(
         self,
@@ -402,6 +504,38 @@ class _AsyncRecordingTransport(httpx2.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _running() -> Recorder:
+    recorder = _current.get()
+    if recorder is None:
+        raise RuntimeError("a shared SDK client sent a request outside a probe (no Recorder.active())")
+    return recorder
+
+
+class _RoutedTransport(httpx2.BaseTransport):
+    """The transport of a shared client: each request recorded by, and sent through, the running probe's recorder."""
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        recorder = _running()
+        return _RecordingTransport(recorder, recorder.routed()).handle_request(request)
+
+
+class _AsyncRoutedTransport(httpx2.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        recorder = _running()
+        return await _AsyncRecordingTransport(recorder, recorder.routed_async()).handle_async_request(request)
+
+
+def routed_client(timeout: float) -> httpx2.Client:
+    """An ``httpx2`` client for a shared SDK client: it holds no connection; each request is recorded by the
+    running probe's recorder (:meth:`Recorder.active`) and sent through its transport."""
+    return httpx2.Client(transport=_RoutedTransport(), timeout=timeout)
+
+
+def routed_async_client(timeout: float) -> httpx2.AsyncClient:
+    """:func:`routed_client` for the async SDK clients (usable from any event loop: it holds no connection)."""
+    return httpx2.AsyncClient(transport=_AsyncRoutedTransport(), timeout=timeout)
 
 
 mask_headers = redact_headers

@@ -1,16 +1,27 @@
-"""The official SDK clients, retries off, sending through the recorder's ``httpx2`` clients."""
+"""The official SDK clients, retries off, sending through the recorder's ``httpx2`` clients.
+
+A probe running under :meth:`Recorder.active <conformance.exchange.model.Recorder.active>` (every probe the session
+sends) gets an SDK client built once per process for its SDK, base URL, key, timeout and sync or async, reused by
+every later probe like it; its ``httpx2`` client records each request on the running probe's recorder and sends
+it through that recorder's transport (the provider's shared connection pool, live). Anywhere else (a probe called
+directly, with a recorder of its own), each call builds a client of the probe's own, as before.
+"""
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
-from collections.abc import Awaitable, Callable, Iterator
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx2
 
-from conformance.exchange.model import trim
+from conformance.exchange.model import current_recorder, routed_async_client, routed_client, trim
 from conformance.exchange.retry import malformed, unreachable
 from conformance.providers.base import Call, ProbeContext, ProbeError
 
@@ -20,29 +31,118 @@ if TYPE_CHECKING:  # the SDKs are imported when a probe first runs: collecting c
     from google import genai
 
 
-@functools.cache
 def status_errors() -> tuple[type[BaseException], ...]:
-    """What each SDK raises for an answer it understood as an API error (an HTTP error status is data)."""
-    import anthropic
-    import openai
-    from google.genai import errors as genai_errors
+    """What each SDK raises for an answer it understood as an API error (an HTTP error status is data).
 
-    return (openai.APIStatusError, anthropic.APIStatusError, genai_errors.APIError)
+    Only the SDKs already imported: an SDK's exception cannot be raised before its SDK is, and importing the
+    others here (``google.genai`` and ``anthropic`` take seconds) would hold the import lock while every other
+    probe of the run waits for it.
+    """
+    return _status_errors(_loaded("openai", "anthropic", "google.genai.errors"))
+
+
+def connection_errors() -> tuple[type[BaseException], ...]:
+    """What the SDKs and the transport raise when nothing usable came back (of the SDKs already imported)."""
+    return _connection_errors(_loaded("openai", "anthropic"))
+
+
+def _loaded(*names: str) -> tuple[str, ...]:
+    return tuple(name for name in names if name in sys.modules)
 
 
 @functools.cache
-def connection_errors() -> tuple[type[BaseException], ...]:
-    """What the SDKs and the transport raise when nothing usable came back."""
-    import anthropic
-    import openai
+def _status_errors(loaded: tuple[str, ...]) -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = []
+    if "openai" in loaded:
+        import openai
 
-    return (
-        openai.APIConnectionError,
-        anthropic.APIConnectionError,
-        httpx2.TransportError,
-        TimeoutError,
-        ConnectionError,
-    )
+        errors.append(openai.APIStatusError)
+    if "anthropic" in loaded:
+        import anthropic
+
+        errors.append(anthropic.APIStatusError)
+    if "google.genai.errors" in loaded:
+        from google.genai import errors as genai_errors
+
+        errors.append(genai_errors.APIError)
+    return tuple(errors)
+
+
+@functools.cache
+def _connection_errors(loaded: tuple[str, ...]) -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [httpx2.TransportError, TimeoutError, ConnectionError]
+    if "openai" in loaded:
+        import openai
+
+        errors.insert(0, openai.APIConnectionError)
+    if "anthropic" in loaded:
+        import anthropic
+
+        errors.insert(len(errors) - 3, anthropic.APIConnectionError)
+    return tuple(errors)
+
+
+T = TypeVar("T")
+
+SHARED_CLIENTS = 64
+"""How many shared SDK clients a process keeps (one per SDK, base URL, key, timeout, sync or async; a probe with
+a deliberately wrong key adds one); the least recently used is dropped beyond that (it holds no connection)."""
+
+
+class SharedClients:
+    """The process's SDK clients, keyed by what they were built with; the key stays a :class:`Secret` in the key."""
+
+    def __init__(self, size: int = SHARED_CLIENTS) -> None:
+        self.size = size
+        self.clients: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self.lock:
+            client = self.clients.get(key)
+            if client is not None:
+                self.clients.move_to_end(key)
+                return client
+        client = build()  # outside the lock: building one imports and sets up the SDK
+        with self.lock:
+            kept = self.clients.setdefault(key, client)
+            self.clients.move_to_end(key)
+            while len(self.clients) > self.size:
+                _, dropped = self.clients.popitem(last=False)
+                _close(dropped)
+        if kept is not client:
+            _close(client)
+        return kept
+
+    def close(self) -> None:
+        """Drop every shared client (the end of the run); the next probe builds new ones."""
+        with self.lock:
+            dropped, self.clients = list(self.clients.values()), OrderedDict()
+        for client in dropped:
+            _close(client)
+
+
+def _close(client: Any) -> None:
+    """Close a shared sync SDK client; an async one is dropped (its close needs an event loop, and a routed
+    client holds no connection: they are the recorders' and the pools')."""
+    close = getattr(client, "close", None)
+    if callable(close) and not inspect.iscoroutinefunction(close):
+        close()
+
+
+SHARED = SharedClients()
+
+
+def close_shared_clients() -> None:
+    """Close the process's shared SDK clients (called when the run ends)."""
+    SHARED.close()
+
+
+def _shared(ctx: ProbeContext, kind: str, build: Callable[[], T]) -> T | None:
+    """The process's client of this kind for ``ctx``, built once; None when ``ctx`` is not the running probe's."""
+    if current_recorder() is not ctx.recorder:
+        return None
+    return cast(T, SHARED.get((kind, ctx.base_url, ctx.api_key, ctx.timeout), build))
 
 
 def _common(ctx: ProbeContext) -> dict[str, Any]:
@@ -52,12 +152,21 @@ def _common(ctx: ProbeContext) -> dict[str, Any]:
 def openai_client(ctx: ProbeContext) -> openai.OpenAI:
     import openai
 
+    shared = _shared(ctx, "openai", lambda: openai.OpenAI(**_common(ctx), http_client=routed_client(ctx.timeout)))
+    if shared is not None:
+        return shared
     return openai.OpenAI(**_common(ctx), http_client=ctx.recorder.client(ctx.timeout))
 
 
 def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
     import openai
 
+    def build() -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(**_common(ctx), http_client=routed_async_client(ctx.timeout))
+
+    shared = _shared(ctx, "openai-async", build)
+    if shared is not None:
+        return shared
     return openai.AsyncOpenAI(**_common(ctx), http_client=ctx.recorder.async_client(ctx.timeout))
 
 
@@ -75,33 +184,47 @@ def _documented_anthropic_auth(ctx: ProbeContext) -> dict[str, Any]:
 def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
     import anthropic
 
-    return anthropic.Anthropic(
-        **_common(ctx), **_documented_anthropic_auth(ctx), http_client=ctx.recorder.client(ctx.timeout)
-    )
+    def build(http_client: httpx2.Client) -> anthropic.Anthropic:
+        return anthropic.Anthropic(**_common(ctx), **_documented_anthropic_auth(ctx), http_client=http_client)
+
+    shared = _shared(ctx, "anthropic", lambda: build(routed_client(ctx.timeout)))
+    if shared is not None:
+        return shared
+    return build(ctx.recorder.client(ctx.timeout))
 
 
 def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
     import anthropic
 
-    return anthropic.AsyncAnthropic(
-        **_common(ctx), **_documented_anthropic_auth(ctx), http_client=ctx.recorder.async_client(ctx.timeout)
-    )
+    def build(http_client: httpx2.AsyncClient) -> anthropic.AsyncAnthropic:
+        return anthropic.AsyncAnthropic(**_common(ctx), **_documented_anthropic_auth(ctx), http_client=http_client)
+
+    shared = _shared(ctx, "anthropic-async", lambda: build(routed_async_client(ctx.timeout)))
+    if shared is not None:
+        return shared
+    return build(ctx.recorder.async_client(ctx.timeout))
 
 
 def genai_client(ctx: ProbeContext) -> genai.Client:
     from google import genai
     from google.genai import types as genai_types
 
-    # The docs use v1beta; the SDK would default to v1.
-    options = genai_types.HttpOptions(
-        base_url=ctx.base_url,
-        api_version="v1beta",
-        timeout=int(ctx.timeout * 1000),
-        retry_options=genai_types.HttpRetryOptions(attempts=1),
-        httpx_client=ctx.recorder.client(ctx.timeout),
-        httpx_async_client=ctx.recorder.async_client(ctx.timeout),
-    )
-    return genai.Client(api_key=ctx.api_key.reveal(), http_options=options)
+    def build(http_client: httpx2.Client, async_client: httpx2.AsyncClient) -> genai.Client:
+        # The docs use v1beta; the SDK would default to v1.
+        options = genai_types.HttpOptions(
+            base_url=ctx.base_url,
+            api_version="v1beta",
+            timeout=int(ctx.timeout * 1000),
+            retry_options=genai_types.HttpRetryOptions(attempts=1),
+            httpx_client=http_client,
+            httpx_async_client=async_client,
+        )
+        return genai.Client(api_key=ctx.api_key.reveal(), http_options=options)
+
+    shared = _shared(ctx, "genai", lambda: build(routed_client(ctx.timeout), routed_async_client(ctx.timeout)))
+    if shared is not None:
+        return shared
+    return build(ctx.recorder.client(ctx.timeout), ctx.recorder.async_client(ctx.timeout))
 
 
 DOCUMENTED_TYPES = ("application/json", "text/event-stream")
@@ -187,6 +310,10 @@ def raw_request(ctx: ProbeContext, method: str, url: str, *, headers: dict[str, 
     content = None if json_body is None else json.dumps(json_body).encode()
 
     def send() -> httpx2.Response:
+        shared = _shared(ctx, "httpx2", lambda: routed_client(ctx.timeout))
+        if shared is not None:
+            answer: httpx2.Response = shared.request(method, url, headers=headers, content=content)
+            return answer
         with ctx.recorder.client(ctx.timeout) as client:
             response: httpx2.Response = client.request(method, url, headers=headers, content=content)
             return response

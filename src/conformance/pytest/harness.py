@@ -298,6 +298,7 @@ class Reporter:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.session.ahead is not None:
             self.session.ahead.stop()
+        self.session.close()
         run = self.session.run
         if self.worker:
             workeroutput: dict[str, Any] = getattr(session.config, "workeroutput", {})

@@ -37,7 +37,7 @@ from conformance.checks.registry import CHECKS, ConformanceFailure, CouldNotTell
 from conformance.exchange.model import Attempt, attempt_history, attempt_summary, mask_text, trim
 from conformance.exchange.secret import Secret, Secrets, revealed
 from conformance.providers.base import Call, Observation, ProbeContext, ProbeError
-from conformance.providers.clients import status_errors
+from conformance.providers.clients import close_shared_clients, status_errors
 from conformance.pytest.options import Settings
 from conformance.results.model import Outcome, Provenance, Run, build_record
 from conformance.run.outcomes import AttemptsError, CaseError, HarnessBug
@@ -139,6 +139,11 @@ class Session:
     replayers: dict[str, Replayer] = dataclasses.field(default_factory=dict)
     traffic: Traffic = dataclasses.field(default_factory=Traffic)  # retries, budgets, slots per provider
     ahead: Ahead | None = None  # live probes sent ahead of their test items (--conformance-concurrency)
+
+    def close(self) -> None:
+        """The end of the run: close the providers' connection pools and drop the shared SDK clients."""
+        self.traffic.close()
+        close_shared_clients()
 
     def secrets(self) -> tuple[Secret, ...]:
         named = set(self.settings.key_envs.values())  # --conformance-key-env: a gateway's own variable
@@ -367,7 +372,8 @@ class Session:
         assert case.variant.probe is not None
         start = time.perf_counter()
         try:
-            obs = case.variant.probe(ctx, case.claim.as_documented)
+            with ctx.recorder.active():  # the shared SDK clients record on, and send through, this probe's recorder
+                obs = case.variant.probe(ctx, case.claim.as_documented)
         except Exception as exc:
             return Sent(ctx=ctx, start=start, failed=exc)
         finally:
@@ -384,7 +390,8 @@ class Session:
         assert case.variant.async_probe is not None
         start = time.perf_counter()
         try:
-            obs = await case.variant.async_probe(ctx, case.claim.as_documented)
+            with ctx.recorder.active():  # set in this task (and thread): asyncio tasks started here inherit it
+                obs = await case.variant.async_probe(ctx, case.claim.as_documented)
         except Exception as exc:
             return Sent(ctx=ctx, start=start, failed=exc)
         finally:

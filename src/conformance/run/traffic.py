@@ -1,4 +1,5 @@
-"""Live traffic per provider: in-flight slots (concurrency), budgets (requests, tokens) and what was used.
+"""Live traffic per provider: in-flight slots (concurrency), budgets (requests, tokens), what was used, and the
+provider's one shared connection pool.
 
 One :class:`Traffic` per process. Under pytest-xdist the controller hands each worker a folder of slot lock files
 (so ``--conformance-concurrency`` bounds the in-flight requests of all workers together) and the worker count
@@ -20,7 +21,7 @@ from typing import IO, Any
 import pytest
 
 from conformance.defaults import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RETRY_CAP
-from conformance.exchange.model import Attempt, Recorder
+from conformance.exchange.model import Attempt, Pool, Recorder
 from conformance.exchange.retry import RetryPolicy
 from conformance.run.budget import tokens_of
 
@@ -134,6 +135,7 @@ class ProviderTraffic:
     max_tokens: int | None = None
     usage: Usage = field(default_factory=Usage)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pool: Pool = field(default_factory=Pool)  # the provider's one connection pool in this process
 
     def spent(self) -> str | None:
         """'budget spent: ...' once a budget is used up, else None."""
@@ -202,7 +204,8 @@ class Traffic:
 
     def recorder(self, provider: str) -> Recorder:
         """A live probe's recorder: retries, this provider's slots, budget and counters."""
-        return Recorder(policy=self.policy, gate=self.provider(provider))
+        gate = self.provider(provider)
+        return Recorder(policy=self.policy, gate=gate, pool=gate.pool)
 
     def replay_recorder(self, transport: Any, async_transport: Any) -> Recorder:
         """A replay's recorder: the same retries as live (a cassette keeps the 429 and what followed), no waits."""
@@ -211,6 +214,12 @@ class Traffic:
 
     def spent(self, provider: str) -> str | None:
         return self.provider(provider).spent()
+
+    def close(self) -> None:
+        """Close every provider's connection pool (the end of the run)."""
+        with self.lock:
+            for provider in self.providers.values():
+                provider.pool.close()
 
     def usage(self) -> dict[str, dict[str, Any]]:
         return {name: p.usage.to_json() for name, p in sorted(self.providers.items()) if p.usage.requests}
