@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.exchange.model import Recorder
+from conformance.exchange.recorder import Recorder
 from conformance.providers.anthropic import jobs as anthropic_jobs
 from conformance.providers.anthropic import probes as anthropic_native
 from conformance.providers.base import ProbeContext

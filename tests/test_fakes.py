@@ -21,8 +21,8 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
 
+from conformance.checks import prompts
 from conformance.data import fixture_json
-from conformance.providers import prompts
 from conformance.spec.loader import load_specs
 from tests.fakes import BREAKABLE, FLAVORS, FakeServer, base_url, claim_of
 from tests.fakes.server import Reply, Request

@@ -25,7 +25,8 @@ import jsonschema
 import pytest
 
 from conformance.checks.registry import CHECKS
-from conformance.exchange.model import RecordedResponse, Recorder
+from conformance.exchange.model import RecordedResponse
+from conformance.exchange.recorder import Recorder
 from conformance.exchange.retry import RetryPolicy, retry_after
 from conformance.providers.base import ProbeContext, ProbeError
 from conformance.pytest.options import Settings

@@ -17,8 +17,7 @@ from conformance.audit.core import audit
 from conformance.checks import CHECKS, ConformanceFailure
 from conformance.checks.gemini_native import camel
 from conformance.checks.registry import CouldNotTell
-from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Attempt, Call, Observation, RecordedRequest, RecordedResponse
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim
 

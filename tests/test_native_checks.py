@@ -10,8 +10,7 @@ import pytest
 
 from conformance.checks import CHECKS
 from conformance.checks.registry import ConformanceFailure, CouldNotTell
-from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Attempt, Call, Observation, RecordedRequest, RecordedResponse
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim
 

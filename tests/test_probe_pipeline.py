@@ -12,8 +12,9 @@ import httpx2
 import pytest
 
 from conformance.checks import CHECKS, ConformanceFailure
-from conformance.exchange.model import Recorder, parse_sse
-from conformance.providers.base import Observation, ProbeContext
+from conformance.exchange.model import Observation, parse_sse
+from conformance.exchange.recorder import Recorder
+from conformance.providers.base import ProbeContext
 from conformance.providers.openai import probes as oai
 from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim

@@ -11,7 +11,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from conformance.exchange.model import Recorder, current_recorder
+from conformance.exchange.recorder import Recorder, current_recorder
 from conformance.providers import clients
 from conformance.pytest.options import Settings
 from conformance.results.model import Run

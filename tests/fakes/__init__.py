@@ -2,7 +2,7 @@
 
 ``with FakeServer("anthropic-openai") as server: base_url("anthropic-openai", server)`` gives a real HTTP server
 on 127.0.0.1 whose answers follow ``specs/anthropic-openai.yaml`` and the provider's wire format, from a toy
-model keyed on ``conformance/providers/prompts.py``. ``FakeServer(flavor, breaks={claim_id, ...})`` breaks exactly
+model keyed on ``conformance/checks/prompts.py``. ``FakeServer(flavor, breaks={claim_id, ...})`` breaks exactly
 those claims; ``BREAKABLE[flavor]`` lists the claim ids a flavor can break. Standalone:
 ``python -m tests.fakes FLAVOR --port 8123 [--break CLAIM_ID ...]``.
 """

@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.providers import prompts
+from conformance.checks import prompts
 
 COUNT_TEXT = " ".join(str(i) for i in range(1, 21))
 THOUGHT = "17 * 23 = 17 * 20 + 17 * 3 = 340 + 51 = 391."

@@ -24,8 +24,7 @@ from conformance.audit.absence import absence_message, unknown_reason
 from conformance.checks import CHECKS, ConformanceFailure
 from conformance.checks.gemini_native import camel
 from conformance.checks.registry import MISSING, CouldNotTell, resolve
-from conformance.exchange.model import Attempt, RecordedRequest
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Attempt, Call, Observation, RecordedRequest
 from conformance.results.model import StrEnum
 from conformance.run.plan import Untestable, plan
 from conformance.spec.model import Claim, Location, Sdk, Status

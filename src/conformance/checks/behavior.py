@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.checks import prompts
 from conformance.checks.registry import (
     cannot_tell,
     fail,
@@ -15,8 +16,7 @@ from conformance.checks.registry import (
     resolve,
 )
 from conformance.checks.stream import judge_stream
-from conformance.providers import prompts
-from conformance.providers.base import Observation
+from conformance.exchange.model import Observation
 from conformance.spec.model import Claim
 
 

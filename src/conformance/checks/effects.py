@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import fnmatch
 from typing import Any
 
+from conformance.checks import prompts
 from conformance.checks.registry import fail, is_empty, register, require_ok, resolve
-from conformance.providers import prompts
-from conformance.providers.base import Observation
-from conformance.providers.openai.values import thinks_by_default
+from conformance.exchange.model import Observation
 from conformance.spec.model import Claim
+
+THINKS_BY_DEFAULT = ("gemini-2.5-pro*", "gemini-2.5-flash", "gemini-2.5-flash-0*", "gemini-2.5-flash-preview*",
+                     "gemini-3-*", "gemini-3.*")  # fmt: skip
+"""Gemini models whose default thinking level or budget is not zero (https://ai.google.dev/gemini-api/docs/thinking:
+Gemini 3 defaults to the high level, 2.5 Pro and 2.5 Flash to a dynamic budget; 2.5 Flash-Lite and 2.0 do not
+think by default)."""
+
+
+def thinks_by_default(model: str) -> bool:
+    bare = model.removeprefix("models/")
+    return any(fnmatch.fnmatchcase(bare, pattern) for pattern in THINKS_BY_DEFAULT)
 
 
 def _texts(body: dict[str, Any]) -> str:

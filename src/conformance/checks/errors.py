@@ -6,7 +6,7 @@ from typing import Any
 
 from conformance.checks import reference
 from conformance.checks.registry import fail, register, require_rejected
-from conformance.providers.base import Observation
+from conformance.exchange.model import Observation
 from conformance.spec.model import Claim, Sdk
 
 

@@ -16,7 +16,7 @@ from conformance.checks.registry import (
     require_rejected,
     resolve,
 )
-from conformance.providers.base import Observation
+from conformance.exchange.model import Observation
 from conformance.spec.model import Claim
 
 

@@ -21,8 +21,7 @@ from conformance.checks.registry import (
     require_rejected,
     resolve,
 )
-from conformance.exchange.model import SseEvent
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Call, Observation, SseEvent
 from conformance.spec.model import Claim
 
 FINISH_REASONS = frozenset(

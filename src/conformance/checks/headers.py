@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conformance.checks.registry import fail, register, require_ok, require_rejected
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Call, Observation
 from conformance.spec.model import Claim
 
 

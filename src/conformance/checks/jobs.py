@@ -11,7 +11,7 @@ import binascii
 from typing import Any
 
 from conformance.checks.registry import fail, register, require_ok
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Call, Observation
 from conformance.spec.model import Claim
 
 OPENAI_BATCH_STATUSES = frozenset(

@@ -16,8 +16,7 @@ from typing import Any
 
 from conformance.checks.errors import anthropic_shape
 from conformance.checks.registry import MISSING, cannot_tell, fail, register, require_ok, resolve
-from conformance.exchange.model import SseEvent
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Call, Observation, SseEvent
 from conformance.spec.model import Claim
 
 # --- Anthropic: refusals in the documented shape -------------------------------------------------------------------

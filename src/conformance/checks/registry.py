@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from conformance.errors import CheckSignal
-from conformance.exchange.model import SseEvent
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Call, Observation, SseEvent
 from conformance.spec.model import Claim
 
 Check = Callable[[Claim, Observation], None]

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.checks.registry import cannot_tell, fail, is_empty, register, require_stream, resolve
-from conformance.exchange.model import SseEvent
-from conformance.providers.base import Call, Observation
+from conformance.exchange.model import Call, Observation, SseEvent
 from conformance.spec.model import Claim
 
 DONE = "[DONE]"

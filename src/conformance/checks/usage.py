@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conformance.checks.fields import held_to_reference, placed
 from conformance.checks.registry import MISSING, cannot_tell, fail, is_empty, register, require_ok, resolve
-from conformance.providers.base import Observation
+from conformance.exchange.model import Observation
 from conformance.spec.model import Claim
 
 

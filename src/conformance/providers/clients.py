@@ -1,6 +1,6 @@
 """The official SDK clients, retries off, sending through the recorder's ``httpx2`` clients.
 
-A probe running under :meth:`Recorder.active <conformance.exchange.model.Recorder.active>` (every probe the session
+A probe running under :meth:`Recorder.active <conformance.exchange.recorder.Recorder.active>` (every probe the session
 sends) gets an SDK client built once per process for its SDK, base URL, key, timeout and sync or async, reused by
 every later probe like it; its ``httpx2`` client records each request on the running probe's recorder and sends
 it through that recorder's transport (the provider's shared connection pool, live). Anywhere else (a probe called
@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx2
 
-from conformance.exchange.model import current_recorder, routed_async_client, routed_client, trim
+from conformance.exchange.model import Call, trim
+from conformance.exchange.recorder import current_recorder, routed_async_client, routed_client
 from conformance.exchange.retry import malformed, unreachable
-from conformance.providers.base import Call, ProbeContext, ProbeError
+from conformance.providers.base import ProbeContext, ProbeError
 
 if TYPE_CHECKING:  # the SDKs are imported when a probe first runs: collecting cases does not need them
     import anthropic

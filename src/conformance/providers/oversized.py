@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx2
 
-from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
-from conformance.providers.base import Call, ProbeContext
+from conformance.exchange.model import Attempt, Call, RecordedRequest, RecordedResponse
+from conformance.providers.base import ProbeContext
 from conformance.providers.clients import perform
 
 MARGIN = 64 * 1024

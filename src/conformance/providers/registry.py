@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from conformance.errors import UserInputError
-from conformance.providers.base import Observation, ProbeContext
+from conformance.exchange.model import Observation
+from conformance.providers.base import ProbeContext
 from conformance.spec.model import Claim
 
 SyncProbe = Callable[[ProbeContext, Claim], Observation]

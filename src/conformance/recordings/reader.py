@@ -25,7 +25,8 @@ import yaml
 
 from conformance.bounded import MAX_DEPTH, DepthLimitedLoader, LimitExceeded, check_yaml_nodes, clip, json_depth
 from conformance.errors import ConformanceError, UserInputError
-from conformance.exchange.model import MAX_BODY_BYTES, Attempt, RecordedRequest, RecordedResponse
+from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
+from conformance.exchange.recorder import MAX_BODY_BYTES
 from conformance.recordings import formats
 from conformance.recordings.formats import RESTORE, FormatError, RawExchange
 
@@ -419,7 +420,7 @@ def _undo_encoding(data: bytes, encoding: str, what: str, notes: list[str]) -> b
 
 
 class _TooLarge(ConformanceError):
-    """A compressed body that expands past :data:`~conformance.exchange.model.MAX_BODY_BYTES` (a zip bomb, or simply too
+    """A compressed body that expands past :data:`~conformance.exchange.recorder.MAX_BODY_BYTES` (a zip bomb, or simply too
     big to be an answer the harness would have read live)."""
 
 

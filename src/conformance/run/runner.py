@@ -34,9 +34,9 @@ from conformance.cassettes.store import (
     write_cassette,
 )
 from conformance.checks.registry import CHECKS, ConformanceFailure, CouldNotTell
-from conformance.exchange.model import Attempt, attempt_history, attempt_summary, mask_text, trim
+from conformance.exchange.model import Attempt, Call, Observation, attempt_history, attempt_summary, mask_text, trim
 from conformance.exchange.secret import Secret, Secrets, revealed
-from conformance.providers.base import Call, Observation, ProbeContext, ProbeError
+from conformance.providers.base import ProbeContext, ProbeError
 from conformance.providers.clients import close_shared_clients, status_errors
 from conformance.pytest.options import Settings
 from conformance.results.model import Outcome, Provenance, Run, build_record

@@ -21,7 +21,8 @@ from typing import IO, Any
 import pytest
 
 from conformance.defaults import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_RETRY_CAP
-from conformance.exchange.model import Attempt, Pool, Recorder
+from conformance.exchange.model import Attempt
+from conformance.exchange.recorder import Pool, Recorder
 from conformance.exchange.retry import RetryPolicy
 from conformance.run.budget import tokens_of
 

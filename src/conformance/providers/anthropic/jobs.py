@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.providers import prompts
+from conformance.checks import prompts
+from conformance.exchange.model import Call, Observation
 from conformance.providers.anthropic.probes import SMALL, VERSION, native_headers
-from conformance.providers.base import Call, Observation, ProbeContext
+from conformance.providers.base import ProbeContext
 from conformance.providers.clients import anthropic_client, perform
 from conformance.providers.oversized import PADDING_MARK, json_over, multipart_over
 from conformance.providers.oversized import send as send_padded

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from conformance.checks import prompts
 from conformance.data import fixture_bytes, fixture_json
-from conformance.providers import prompts
-from conformance.providers.base import Observation, ProbeContext
+from conformance.exchange.model import Observation
+from conformance.providers.base import ProbeContext
 from conformance.providers.clients import anthropic_async_client, anthropic_client, perform, perform_async, raw_request
 from conformance.providers.oversized import PADDING_MARK, json_over
 from conformance.providers.oversized import send as send_padded

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.checks import prompts
 from conformance.data import fixture_bytes
-from conformance.providers import prompts
-from conformance.providers.base import Call, Observation, ProbeContext
+from conformance.exchange.model import Call, Observation
+from conformance.providers.base import ProbeContext
 from conformance.providers.clients import genai_client, perform, perform_async, raw_request
 from conformance.providers.registry import probe
 from conformance.spec.model import Claim

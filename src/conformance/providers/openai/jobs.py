@@ -18,8 +18,9 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.providers import prompts
-from conformance.providers.base import Call, Observation, ProbeContext
+from conformance.checks import prompts
+from conformance.exchange.model import Call, Observation
+from conformance.providers.base import ProbeContext
 from conformance.providers.clients import genai_client, openai_client, perform
 from conformance.providers.registry import probe
 from conformance.spec.model import Claim

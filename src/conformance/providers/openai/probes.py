@@ -8,9 +8,10 @@ import dataclasses
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.checks import prompts
 from conformance.data import fixture_bytes, fixture_json
-from conformance.providers import prompts
-from conformance.providers.base import Call, Observation, ProbeContext
+from conformance.exchange.model import Call, Observation
+from conformance.providers.base import ProbeContext
 from conformance.providers.clients import openai_async_client, openai_client, perform, perform_async, raw_request
 from conformance.providers.openai.values import cacheable_minimum, over_limit_value, under_limit_value, value_for
 from conformance.providers.registry import probe

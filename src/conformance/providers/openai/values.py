@@ -149,15 +149,3 @@ def cacheable_minimum(model: str) -> int:
         if fnmatch.fnmatchcase(model, pattern):
             return tokens
     return CACHEABLE_MINIMUM_DEFAULT
-
-
-THINKS_BY_DEFAULT = ("gemini-2.5-pro*", "gemini-2.5-flash", "gemini-2.5-flash-0*", "gemini-2.5-flash-preview*",
-                     "gemini-3-*", "gemini-3.*")  # fmt: skip
-"""Gemini models whose default thinking level or budget is not zero (https://ai.google.dev/gemini-api/docs/thinking:
-Gemini 3 defaults to the high level, 2.5 Pro and 2.5 Flash to a dynamic budget; 2.5 Flash-Lite and 2.0 do not
-think by default)."""
-
-
-def thinks_by_default(model: str) -> bool:
-    bare = model.removeprefix("models/")
-    return any(fnmatch.fnmatchcase(bare, pattern) for pattern in THINKS_BY_DEFAULT)
