@@ -267,3 +267,26 @@ def test_vcrpy_replays_our_cassettes_through_the_openai_sdk(
         )
     assert chunks
     assert any(c.choices and c.choices[0].finish_reason for c in chunks)
+
+
+def test_the_replayer_matches_on_named_matchers_as_vcrpy_does() -> None:
+    """Method, path and normalised JSON body by default (not the host: a cassette replays against any base URL);
+    ``match_on`` picks others by VCR.py's names, and an unknown name is refused."""
+    import httpx2
+
+    from conformance.cassettes.store import Cassette, Replayer
+    from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
+
+    recorded = RecordedRequest("POST", "https://api.example/v1/chat?x=1", {}, '{"b": 2, "a": 1}')
+    answer = RecordedResponse(200, {"content-type": "application/json"}, '{"ok": true}')
+    cassette = Cassette(Path("c.yaml"), [Attempt(recorded, answer, None, 1.0)], {})
+
+    def status(replayer: Replayer, url: str, body: bytes) -> int:
+        return replayer.answer(httpx2.Request("POST", url, content=body)).status_code
+
+    assert status(Replayer(cassette), "http://127.0.0.1:9/v1/chat", b'{"a":1,"b":2}') == 200
+    assert status(Replayer(cassette), "http://127.0.0.1:9/v1/chat", b'{"a":1,"b":3}') == 599
+    assert status(Replayer(cassette, match_on=("method", "path")), "http://h/v1/chat", b'{"a":9}') == 200
+    assert status(Replayer(cassette, match_on=("method", "path", "query")), "http://h/v1/chat", b"{}") == 599
+    with pytest.raises(ValueError, match="unknown matcher"):
+        Replayer(cassette, match_on=("headers",))

@@ -3,14 +3,15 @@
 One file per case (``cassettes/<provider>/<case id>.yaml``): one interaction per HTTP request, SSE bodies as
 readable text, plus a ``metadata`` block (recorded at, harness and SDK versions, model, base URL host, evidence
 kind). Secrets are replaced in :func:`write_cassette`, last, so no path can skip it. Replay answers through an
-``httpx2`` transport that never opens a socket and matches on method, path and normalised JSON body.
+``httpx2`` transport that never opens a socket and matches on VCR.py-named matchers: method, path and normalised
+JSON body by default.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,8 +149,24 @@ def _normal_body(text: str) -> str:
         return text
 
 
-def _key(method: str, url: str, body: str) -> tuple[str, str, str]:
-    return method.upper(), urlsplit(url).path, _normal_body(body)
+Matcher = Callable[[str, str, str], str]
+"""(method, url, body) -> what two requests must share to match, as VCR.py's named matchers are."""
+
+MATCHERS: dict[str, Matcher] = {
+    "method": lambda method, url, body: method.upper(),
+    "path": lambda method, url, body: urlsplit(url).path,
+    "query": lambda method, url, body: urlsplit(url).query,
+    "body": lambda method, url, body: _normal_body(body),
+}
+"""VCR.py's matcher names; ``body`` compares JSON bodies normalised (key order, spacing) and multipart bodies with
+their random boundary replaced."""
+DEFAULT_MATCH_ON = ("method", "path", "body")
+"""What a replayed request must share with a recorded one: not the host (a cassette replays against any base URL)
+nor the query."""
+
+
+def _key(method: str, url: str, body: str, match_on: tuple[str, ...] = DEFAULT_MATCH_ON) -> tuple[str, ...]:
+    return tuple(MATCHERS[name](method, url, body) for name in match_on)
 
 
 @dataclass
@@ -165,12 +182,18 @@ class Replayer:
     used: set[int] = field(default_factory=set)
     mismatches: list[str] = field(default_factory=list)
     went_live: list[bool] = field(default_factory=list)
+    match_on: tuple[str, ...] = DEFAULT_MATCH_ON
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.match_on if name not in MATCHERS]
+        if unknown:
+            raise ValueError(f"unknown matcher(s) {unknown}: use {', '.join(MATCHERS)}")
 
     def _recorded(self, request: httpx2.Request, body: str) -> httpx2.Response | None:
-        wanted = _key(request.method, str(request.url), body)
+        wanted = _key(request.method, str(request.url), body, self.match_on)
         for index, attempt in enumerate(self.cassette.attempts):
             recorded = attempt.request
-            if index not in self.used and _key(recorded.method, recorded.url, recorded.body) == wanted:
+            if index not in self.used and _key(recorded.method, recorded.url, recorded.body, self.match_on) == wanted:
                 self.used.add(index)
                 return _response(attempt, request)
         return None
