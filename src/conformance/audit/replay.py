@@ -33,10 +33,7 @@ from importlib import metadata as importlib_metadata
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import anthropic
 import httpx2
-import openai
-from google.genai import errors as genai_errors
 
 from conformance.audit.sdk_call import (
     ANTHROPIC_SDK,
@@ -52,6 +49,7 @@ from conformance.audit.sdk_call import (
 )
 from conformance.exchange.model import Attempt, RecordedRequest, RecordedResponse
 from conformance.providers.anthropic.replay import anthropic_call
+from conformance.providers.clients import status_errors
 from conformance.providers.gemini.replay import gemini_call
 from conformance.providers.openai.replay import openai_call
 from conformance.recordings import Interaction, Recording, api_of
@@ -61,14 +59,6 @@ PARSED = ReplayOutcome.PARSED
 RAISED = ReplayOutcome.RAISED
 NOT_REISSUABLE = ReplayOutcome.NOT_REISSUABLE
 SDK_FAILED = ReplayOutcome.SDK_FAILED
-
-
-STATUS_ERRORS: tuple[type[Exception], ...] = (
-    openai.APIStatusError,
-    anthropic.APIStatusError,
-    genai_errors.APIError,
-)
-"""What each SDK raises for an answer it understood as an API error: reported as ``raised``."""
 
 
 _STALE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -323,7 +313,7 @@ def _request_remarks(detail: Mapping[str, Any]) -> str:
 def _outcome(plan: SdkCall, response: RecordedResponse, run: _Run) -> tuple[ReplayOutcome, dict[str, Any]]:
     if run.error is None:
         return PARSED, _safe_summary(plan, run.result)
-    if isinstance(run.error, STATUS_ERRORS):
+    if isinstance(run.error, status_errors()):  # the SDKs' API-status errors: ``raised``
         return RAISED, _error_detail(run.error, plan, response)
     failure = {"exception": _qualified_name(type(run.error)), "error": short(str(run.error), BODY_LIMIT)}
     if run.sent:

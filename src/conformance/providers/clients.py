@@ -146,32 +146,11 @@ def _shared(ctx: ProbeContext, kind: str, build: Callable[[], T]) -> T | None:
     return cast(T, SHARED.get((kind, ctx.base_url, ctx.api_key, ctx.timeout), build))
 
 
-def _common(ctx: ProbeContext) -> dict[str, Any]:
-    return {"api_key": ctx.api_key.reveal(), "base_url": ctx.base_url, "max_retries": 0, "timeout": ctx.timeout}
+def _sdk_kwargs(api_key: str, base_url: str, timeout: float) -> dict[str, Any]:
+    return {"api_key": api_key, "base_url": base_url, "max_retries": 0, "timeout": timeout}
 
 
-def openai_client(ctx: ProbeContext) -> openai.OpenAI:
-    import openai
-
-    shared = _shared(ctx, "openai", lambda: openai.OpenAI(**_common(ctx), http_client=routed_client(ctx.timeout)))
-    if shared is not None:
-        return shared
-    return openai.OpenAI(**_common(ctx), http_client=ctx.recorder.client(ctx.timeout))
-
-
-def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
-    import openai
-
-    def build() -> openai.AsyncOpenAI:
-        return openai.AsyncOpenAI(**_common(ctx), http_client=routed_async_client(ctx.timeout))
-
-    shared = _shared(ctx, "openai-async", build)
-    if shared is not None:
-        return shared
-    return openai.AsyncOpenAI(**_common(ctx), http_client=ctx.recorder.async_client(ctx.timeout))
-
-
-def _documented_anthropic_auth(ctx: ProbeContext) -> dict[str, Any]:
+def _documented_anthropic_auth(api_key: str) -> dict[str, Any]:
     """The documented ``x-api-key`` header and no ``Authorization``.
 
     anthropic 2.13 sends ``api_key=`` as ``Authorization: Bearer`` (checked with a MockTransport; see
@@ -179,48 +158,105 @@ def _documented_anthropic_auth(ctx: ProbeContext) -> dict[str, Any]:
     """
     import anthropic
 
-    return {"default_headers": {"x-api-key": ctx.api_key.reveal(), "Authorization": anthropic.Omit()}}
+    return {"default_headers": {"x-api-key": api_key, "Authorization": anthropic.Omit()}}
 
 
-def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
+# --- the one place each SDK's client is built (probes, live or replayed from cassettes, and the SDK replay) -----
+
+
+def new_openai(api_key: str, base_url: str, timeout: float, http_client: httpx2.Client) -> openai.OpenAI:
+    import openai
+
+    return openai.OpenAI(**_sdk_kwargs(api_key, base_url, timeout), http_client=http_client)
+
+
+def new_openai_async(
+    api_key: str, base_url: str, timeout: float, http_client: httpx2.AsyncClient
+) -> openai.AsyncOpenAI:
+    import openai
+
+    return openai.AsyncOpenAI(**_sdk_kwargs(api_key, base_url, timeout), http_client=http_client)
+
+
+def new_anthropic(api_key: str, base_url: str, timeout: float, http_client: httpx2.Client) -> anthropic.Anthropic:
     import anthropic
 
-    def build(http_client: httpx2.Client) -> anthropic.Anthropic:
-        return anthropic.Anthropic(**_common(ctx), **_documented_anthropic_auth(ctx), http_client=http_client)
-
-    shared = _shared(ctx, "anthropic", lambda: build(routed_client(ctx.timeout)))
-    if shared is not None:
-        return shared
-    return build(ctx.recorder.client(ctx.timeout))
+    kwargs = _sdk_kwargs(api_key, base_url, timeout)
+    return anthropic.Anthropic(**kwargs, **_documented_anthropic_auth(api_key), http_client=http_client)
 
 
-def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
+def new_anthropic_async(
+    api_key: str, base_url: str, timeout: float, http_client: httpx2.AsyncClient
+) -> anthropic.AsyncAnthropic:
     import anthropic
 
-    def build(http_client: httpx2.AsyncClient) -> anthropic.AsyncAnthropic:
-        return anthropic.AsyncAnthropic(**_common(ctx), **_documented_anthropic_auth(ctx), http_client=http_client)
-
-    shared = _shared(ctx, "anthropic-async", lambda: build(routed_async_client(ctx.timeout)))
-    if shared is not None:
-        return shared
-    return build(ctx.recorder.async_client(ctx.timeout))
+    kwargs = _sdk_kwargs(api_key, base_url, timeout)
+    return anthropic.AsyncAnthropic(**kwargs, **_documented_anthropic_auth(api_key), http_client=http_client)
 
 
-def genai_client(ctx: ProbeContext) -> genai.Client:
+def new_genai(
+    api_key: str,
+    base_url: str,
+    http_client: httpx2.Client,
+    async_client: httpx2.AsyncClient,
+    *,
+    timeout: float | None = None,
+    api_version: str = "v1beta",  # the docs use v1beta; the SDK would default to v1
+    async_client_args: dict[str, Any] | None = None,
+) -> genai.Client:
     from google import genai
     from google.genai import types as genai_types
 
+    options = genai_types.HttpOptions(
+        base_url=base_url,
+        api_version=api_version,
+        timeout=None if timeout is None else int(timeout * 1000),
+        retry_options=genai_types.HttpRetryOptions(attempts=1),
+        httpx_client=http_client,
+        httpx_async_client=async_client,
+        async_client_args=async_client_args,
+    )
+    return genai.Client(api_key=api_key, http_options=options)
+
+
+# --- a probe's clients: the process's shared one while the probe runs under its recorder, else its own ---------
+
+
+def openai_client(ctx: ProbeContext) -> openai.OpenAI:
+    def build(http_client: httpx2.Client) -> openai.OpenAI:
+        return new_openai(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
+
+    shared = _shared(ctx, "openai", lambda: build(routed_client(ctx.timeout)))
+    return shared if shared is not None else build(ctx.recorder.client(ctx.timeout))
+
+
+def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
+    def build(http_client: httpx2.AsyncClient) -> openai.AsyncOpenAI:
+        return new_openai_async(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
+
+    shared = _shared(ctx, "openai-async", lambda: build(routed_async_client(ctx.timeout)))
+    return shared if shared is not None else build(ctx.recorder.async_client(ctx.timeout))
+
+
+def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
+    def build(http_client: httpx2.Client) -> anthropic.Anthropic:
+        return new_anthropic(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
+
+    shared = _shared(ctx, "anthropic", lambda: build(routed_client(ctx.timeout)))
+    return shared if shared is not None else build(ctx.recorder.client(ctx.timeout))
+
+
+def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
+    def build(http_client: httpx2.AsyncClient) -> anthropic.AsyncAnthropic:
+        return new_anthropic_async(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
+
+    shared = _shared(ctx, "anthropic-async", lambda: build(routed_async_client(ctx.timeout)))
+    return shared if shared is not None else build(ctx.recorder.async_client(ctx.timeout))
+
+
+def genai_client(ctx: ProbeContext) -> genai.Client:
     def build(http_client: httpx2.Client, async_client: httpx2.AsyncClient) -> genai.Client:
-        # The docs use v1beta; the SDK would default to v1.
-        options = genai_types.HttpOptions(
-            base_url=ctx.base_url,
-            api_version="v1beta",
-            timeout=int(ctx.timeout * 1000),
-            retry_options=genai_types.HttpRetryOptions(attempts=1),
-            httpx_client=http_client,
-            httpx_async_client=async_client,
-        )
-        return genai.Client(api_key=ctx.api_key.reveal(), http_options=options)
+        return new_genai(ctx.api_key.reveal(), ctx.base_url, http_client, async_client, timeout=ctx.timeout)
 
     shared = _shared(ctx, "genai", lambda: build(routed_client(ctx.timeout), routed_async_client(ctx.timeout)))
     if shared is not None:

@@ -31,6 +31,7 @@ from conformance.audit.sdk_call import (
     with_extra,
 )
 from conformance.exchange.model import RecordedRequest
+from conformance.providers.clients import new_anthropic
 
 # --- anthropic -----------------------------------------------------------------------------------------------------
 
@@ -59,13 +60,7 @@ def _legacy_complete_reason() -> str:
 
 
 def _anthropic_client(http_client: httpx2.Client) -> anthropic.Anthropic:
-    return anthropic.Anthropic(
-        api_key=REPLAY_KEY,
-        base_url=ANTHROPIC_BASE_URL,
-        max_retries=0,
-        timeout=REPLAY_TIMEOUT,
-        http_client=http_client,
-    )
+    return new_anthropic(REPLAY_KEY, ANTHROPIC_BASE_URL, REPLAY_TIMEOUT, http_client)
 
 
 def _anthropic_messages_plan(path: str, body: dict[str, Any], beta: bool) -> SdkCall:

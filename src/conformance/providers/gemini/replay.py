@@ -32,6 +32,7 @@ from conformance.audit.sdk_call import (
     usage_summary,
 )
 from conformance.exchange.model import RecordedRequest
+from conformance.providers.clients import new_genai
 
 _BASE64_FIELDS = frozenset({"thoughtSignature", "data"})
 
@@ -86,15 +87,14 @@ def _enum_hint(query: Mapping[str, str]) -> str | None:
 
 
 def _genai_client(version: str, http_client: httpx2.Client) -> genai.Client:
-    options = genai_types.HttpOptions(
-        base_url=GEMINI_BASE_URL,
+    return new_genai(
+        REPLAY_KEY,
+        GEMINI_BASE_URL,
+        http_client,
+        _unused_genai_async_client(),
         api_version=version,
-        httpx_client=http_client,
-        httpx_async_client=_unused_genai_async_client(),
         async_client_args={"ssl": _unused_tls_context()},
-        retry_options=genai_types.HttpRetryOptions(attempts=1),
     )
-    return genai.Client(api_key=REPLAY_KEY, http_options=options)
 
 
 @functools.cache

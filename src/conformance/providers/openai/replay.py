@@ -31,6 +31,7 @@ from conformance.audit.sdk_call import (
     with_extra,
 )
 from conformance.exchange.model import RecordedRequest
+from conformance.providers.clients import new_openai
 
 # --- openai --------------------------------------------------------------------------------------------------------
 
@@ -67,9 +68,7 @@ def openai_call(request: RecordedRequest) -> SdkCall:
 
 
 def _openai_client(base_url: str, http_client: httpx2.Client) -> openai.OpenAI:
-    return openai.OpenAI(
-        api_key=REPLAY_KEY, base_url=base_url, max_retries=0, timeout=REPLAY_TIMEOUT, http_client=http_client
-    )
+    return new_openai(REPLAY_KEY, base_url, REPLAY_TIMEOUT, http_client)
 
 
 def _openai_create_plan(base_url: str, resource: str, cls: Any, body: dict[str, Any]) -> SdkCall:
