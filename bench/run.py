@@ -70,7 +70,7 @@ def harness_ratio() -> dict[str, Any]:
     load = _load()
     spec = next(s for s in load_specs(()).specs if s.provider.id == "openai")
     case = next(c for c in cases_for(spec) if c.id == "openai.response.id")
-    with FakeServer("openai") as server:
+    with FakeServer("openai", keep_alive=True) as server:
         client = openai.OpenAI(api_key="x", base_url=server.base_url, max_retries=0)
         messages: Any = [{"role": "user", "content": "Reply with the single word OK."}]
 
@@ -224,7 +224,7 @@ def live_wall() -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["OPENAI_API_KEY"] = "fake-bench-key"
     load = _load()
-    with tempfile.TemporaryDirectory() as tmp, Slow("openai") as server:
+    with tempfile.TemporaryDirectory() as tmp, Slow("openai", keep_alive=True) as server:
         base = [sys.executable, "-m", "pytest", CASES_MODULE, "-m", "conformance", "--live", "--provider", "openai",
                 "--base-url", f"openai={server.base_url}", f"--imported={tmp}/none", "-p", "no:cacheprovider", "-q",
                 "--conformance-concurrency", "4"]  # fmt: skip

@@ -89,7 +89,7 @@ def test_probes_reuse_one_sdk_client_and_one_connection(flavor: str, monkeypatch
 
     monkeypatch.setattr(clients.SHARED, "get", counting)
     chosen = field_cases(flavor, 4)
-    with FakeServer(flavor) as server:
+    with FakeServer(flavor, keep_alive=True) as server:
         session = session_for(flavor, server.base_url)
         sent = [session.send_sync(case.id, case) for case in chosen]
         for case, one in zip(chosen, sent, strict=True):
@@ -104,7 +104,7 @@ def test_probes_reuse_one_sdk_client_and_one_connection(flavor: str, monkeypatch
 
 def test_threads_sending_ahead_record_each_probe_on_its_own_recorder() -> None:
     chosen = field_cases("openai", 12)
-    with FakeServer("openai") as server:
+    with FakeServer("openai", keep_alive=True) as server:
         session = session_for("openai", server.base_url)
         ahead = Ahead(session, 4)
         ahead.start([(case.id, case) for case in chosen])
@@ -120,7 +120,7 @@ def test_threads_sending_ahead_record_each_probe_on_its_own_recorder() -> None:
 def test_async_probes_share_the_sdk_client_and_close_their_own_connections() -> None:
     chosen = [c for c in cases_for(SPECS["openai"]) if c.is_async and not c.untestable][:2]
     assert len(chosen) == 2
-    with FakeServer("openai") as server:
+    with FakeServer("openai", keep_alive=True) as server:
         session = session_for("openai", server.base_url)
         sent = [asyncio.run(session.send_async(case.id, case)) for case in chosen]  # an event loop each
         for one in sent:
@@ -134,7 +134,7 @@ def test_async_probes_share_the_sdk_client_and_close_their_own_connections() -> 
 
 
 def test_a_probe_outside_the_session_builds_a_client_of_its_own() -> None:
-    with FakeServer("openai") as server:
+    with FakeServer("openai", keep_alive=True) as server:
         session = session_for("openai", server.base_url)
         case = field_cases("openai", 1)[0]
         ctx = session.context(case)
@@ -153,7 +153,7 @@ def test_a_probe_outside_the_session_builds_a_client_of_its_own() -> None:
 
 
 def test_closing_the_session_closes_the_pool() -> None:
-    with FakeServer("openai") as server:
+    with FakeServer("openai", keep_alive=True) as server:
         session = session_for("openai", server.base_url)
         case = field_cases("openai", 1)[0]
         own_attempts_only(case, session.send_sync(case.id, case))

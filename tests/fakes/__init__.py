@@ -39,7 +39,13 @@ class FakeServer(HttpServer):
     """A fake of one provider API on 127.0.0.1 (port 0: a free port), optionally with some claims broken."""
 
     def __init__(
-        self, flavor: str, breaks: Iterable[str] = frozenset(), *, host: str = LOCALHOST, port: int = 0
+        self,
+        flavor: str,
+        breaks: Iterable[str] = frozenset(),
+        *,
+        host: str = LOCALHOST,
+        port: int = 0,
+        keep_alive: bool = False,
     ) -> None:
         if flavor not in FLAVORS:
             raise ValueError(f"unknown flavor {flavor!r}; choose one of {', '.join(sorted(FLAVORS))}")
@@ -55,7 +61,7 @@ class FakeServer(HttpServer):
         for fault in self.faults:
             if fault.config is not None:
                 fault.config(self.config)
-        super().__init__(self.handle, host, port)
+        super().__init__(self.handle, host, port, keep_alive=keep_alive)
 
     def handle(self, request: Request) -> Reply:
         """The whole fake, without sockets: the flavor's app, its headers, then the faults' edits."""

@@ -73,7 +73,7 @@ def encode_events(events: list[SseEvent]) -> list[bytes]:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     server: _Http
-    protocol_version = "HTTP/1.1"  # connections are kept alive between JSON answers, as a provider's are
+    protocol_version = "HTTP/1.1"  # with ``keep_alive``, connections stay open between JSON answers, as a provider's do
     disable_nagle_algorithm = True  # TCP_NODELAY: else kept-alive connections get their answers ~40 ms late
 
     def _serve(self) -> None:
@@ -122,6 +122,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
             data = b"" if reply.body is None else json.dumps(reply.body).encode()
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
+            if not self.server.owner.keep_alive:
+                self.send_header("connection", "close")
+                self.close_connection = True
             chunks = [data]
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -144,8 +147,9 @@ class _Http(ThreadingHTTPServer):
 class HttpServer:
     """A real HTTP server in a daemon thread; ``with HttpServer(handler) as server: server.url``."""
 
-    def __init__(self, handler: Handler, host: str = LOCALHOST, port: int = 0) -> None:
+    def __init__(self, handler: Handler, host: str = LOCALHOST, port: int = 0, *, keep_alive: bool = False) -> None:
         self.handler = handler
+        self.keep_alive = keep_alive  # off: every answer closes its connection, so no test leaves a socket open
         self.host = host
         self.port = port
         self.requests: list[Recorded] = []
