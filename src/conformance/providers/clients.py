@@ -222,36 +222,41 @@ def new_genai(
 # --- a probe's clients: the process's shared one while the probe runs under its recorder, else its own ---------
 
 
-def openai_client(ctx: ProbeContext) -> openai.OpenAI:
-    def build(http_client: httpx2.Client) -> openai.OpenAI:
-        return new_openai(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
+def _probe_client(ctx: ProbeContext, kind: str, new: Callable[[str, str, float, httpx2.Client], T]) -> T:
+    """``new`` built for ``ctx``: the process's shared one (routed through the running probe's recorder), else the
+    probe's own on its recorder's client."""
 
-    shared = _shared(ctx, "openai", lambda: build(routed_client(ctx.timeout)))
+    def build(http_client: httpx2.Client) -> T:
+        return new(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
+
+    shared = _shared(ctx, kind, lambda: build(routed_client(ctx.timeout)))
     return shared if shared is not None else build(ctx.recorder.client(ctx.timeout))
+
+
+def _probe_async_client(ctx: ProbeContext, kind: str, new: Callable[[str, str, float, httpx2.AsyncClient], T]) -> T:
+    """:func:`_probe_client` for the SDKs' async clients."""
+
+    def build(http_client: httpx2.AsyncClient) -> T:
+        return new(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
+
+    shared = _shared(ctx, kind, lambda: build(routed_async_client(ctx.timeout)))
+    return shared if shared is not None else build(ctx.recorder.async_client(ctx.timeout))
+
+
+def openai_client(ctx: ProbeContext) -> openai.OpenAI:
+    return _probe_client(ctx, "openai", new_openai)
 
 
 def openai_async_client(ctx: ProbeContext) -> openai.AsyncOpenAI:
-    def build(http_client: httpx2.AsyncClient) -> openai.AsyncOpenAI:
-        return new_openai_async(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
-
-    shared = _shared(ctx, "openai-async", lambda: build(routed_async_client(ctx.timeout)))
-    return shared if shared is not None else build(ctx.recorder.async_client(ctx.timeout))
+    return _probe_async_client(ctx, "openai-async", new_openai_async)
 
 
 def anthropic_client(ctx: ProbeContext) -> anthropic.Anthropic:
-    def build(http_client: httpx2.Client) -> anthropic.Anthropic:
-        return new_anthropic(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
-
-    shared = _shared(ctx, "anthropic", lambda: build(routed_client(ctx.timeout)))
-    return shared if shared is not None else build(ctx.recorder.client(ctx.timeout))
+    return _probe_client(ctx, "anthropic", new_anthropic)
 
 
 def anthropic_async_client(ctx: ProbeContext) -> anthropic.AsyncAnthropic:
-    def build(http_client: httpx2.AsyncClient) -> anthropic.AsyncAnthropic:
-        return new_anthropic_async(ctx.api_key.reveal(), ctx.base_url, ctx.timeout, http_client)
-
-    shared = _shared(ctx, "anthropic-async", lambda: build(routed_async_client(ctx.timeout)))
-    return shared if shared is not None else build(ctx.recorder.async_client(ctx.timeout))
+    return _probe_async_client(ctx, "anthropic-async", new_anthropic_async)
 
 
 def genai_client(ctx: ProbeContext) -> genai.Client:
