@@ -19,15 +19,12 @@ from typing import Any
 import pytest
 
 from conformance.checks.registry import ConformanceFailure
-from conformance.pytest.options import Settings
-from conformance.results.model import Run
 from conformance.run.runner import Case, Session, cases_for
-from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim, Spec
 from tests.fakes import BREAKABLE, FLAVORS, FakeServer, claim_of, expected_outcome
+from tests.fakes.sessions import SPECS, live_session
 
 ROOT = Path(__file__).resolve().parents[1]
-SPECS = {spec.provider.id: spec for spec in load_specs(()).specs}
 THROWAWAY_KEY = "x"
 
 
@@ -99,17 +96,7 @@ def model_for(flavor: str, claim: Claim) -> dict[str, str]:
 
 
 def session_for(flavor: str, url: str, claim: Claim) -> Session:
-    settings = Settings(
-        live=True,
-        providers=(flavor,),
-        base_urls={flavor: url},
-        models=model_for(flavor, claim),
-        specs=(),
-        results_path=None,
-        expensive=True,
-        timeout=30.0,
-    )
-    return Session(settings=settings, run=Run(mode="live"), env={SPECS[flavor].provider.api_key_env[0]: "x"})
+    return live_session(flavor, url, timeout=30.0, models=model_for(flavor, claim), expensive=True)
 
 
 def run_case(session: Session, case: Case) -> str:

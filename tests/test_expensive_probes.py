@@ -19,17 +19,14 @@ from conformance.providers.anthropic import probes as anthropic_native
 from conformance.providers.base import ProbeContext
 from conformance.providers.openai import jobs as openai_jobs
 from conformance.providers.oversized import MARGIN, PADDING_MARK, json_over, multipart_over
-from conformance.pytest.options import Settings
-from conformance.results.model import Run
 from conformance.run.plan import Untestable, plan
 from conformance.run.runner import Session, cases_for
-from conformance.spec.loader import load_specs
 from conformance.spec.model import Claim
 from tests.fakes import FakeServer
 from tests.fakes.jobs import multipart
 from tests.fakes.server import Request
+from tests.fakes.sessions import SPECS, live_session
 
-SPECS = {spec.provider.id: spec for spec in load_specs(()).specs}
 CLAIMS = {claim.id: claim for spec in SPECS.values() for claim in spec.claims}
 NOW_PROBED = {
     "anthropic.endpoint.post-v1-messages-batches": "batch_created",
@@ -84,17 +81,7 @@ def test_the_size_limit_of_standard_endpoints_is_probed_on_both_of_them() -> Non
 
 
 def _session(provider: str, *, expensive: bool) -> Session:
-    settings = Settings(
-        live=True,
-        providers=(provider,),
-        base_urls={},
-        models={},
-        specs=(),
-        results_path=None,
-        expensive=expensive,
-        timeout=30.0,
-    )
-    return Session(settings=settings, run=Run(mode="live"), env={SPECS[provider].provider.api_key_env[0]: "x"})
+    return live_session(provider, None, timeout=30.0, expensive=expensive)
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "gemini-openai", "openai"])

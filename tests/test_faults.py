@@ -29,38 +29,25 @@ from conformance.exchange.model import RecordedResponse
 from conformance.exchange.recorder import Recorder
 from conformance.exchange.retry import RetryPolicy, retry_after
 from conformance.providers.base import ProbeContext, ProbeError
-from conformance.pytest.options import Settings
 from conformance.results.model import Record, Run, results_schema
 from conformance.run.budget import tokens_of
 from conformance.run.journal import ResultsWriter, part_path, read_part
 from conformance.run.outcomes import CaseError, HarnessBug
 from conformance.run.runner import Case, Session, cases_for
 from conformance.run.traffic import Slots, merge_usage, traffic_for, usage_report
-from conformance.spec.loader import load_specs
 from tests.fakes import FakeServer
 from tests.fakes.chaos import ChaosServer
+from tests.fakes.sessions import SPECS, live_session
 
 ROOT = Path(__file__).resolve().parents[1]
-SPECS = {spec.provider.id: spec for spec in load_specs(()).specs}
 TIMEOUT = 0.4
 RETRIES = 2
 CANARY = "sk-ant-api03-canary-9d81c0a2f4b6e3d7-fake"
 
 
 def session_for(flavor: str, url: str, **traffic: Any) -> Session:
-    settings = Settings(
-        live=True,
-        providers=(flavor,),
-        base_urls={flavor: url},
-        models={},
-        specs=(),
-        results_path=None,
-        expensive=False,
-        timeout=TIMEOUT,
-    )
     options = {"retries": RETRIES, "retry_cap": 0.02, **traffic}
-    env = {SPECS[flavor].provider.api_key_env[0]: "x"}
-    return Session(settings=settings, run=Run(mode="live"), env=env, traffic=traffic_for(**options))
+    return live_session(flavor, url, timeout=TIMEOUT, traffic=traffic_for(**options))
 
 
 def cases(flavor: str, claim: str) -> list[Case]:

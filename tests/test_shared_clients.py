@@ -13,14 +13,10 @@ import pytest
 
 from conformance.exchange.recorder import Recorder, current_recorder
 from conformance.providers import clients
-from conformance.pytest.options import Settings
-from conformance.results.model import Run
 from conformance.run.ahead import Ahead
 from conformance.run.runner import Case, Sent, Session, cases_for
-from conformance.spec.loader import load_specs
 from tests.fakes import FakeServer
-
-SPECS = {spec.provider.id: spec for spec in load_specs(()).specs}
+from tests.fakes.sessions import SPECS, live_session
 
 
 @pytest.fixture(autouse=True)
@@ -30,17 +26,7 @@ def no_shared_clients() -> None:
 
 
 def session_for(flavor: str, url: str) -> Session:
-    settings = Settings(
-        live=True,
-        providers=(flavor,),
-        base_urls={flavor: url},
-        models={},
-        specs=(),
-        results_path=None,
-        expensive=False,
-        timeout=10.0,
-    )
-    return Session(settings=settings, run=Run(mode="live"), env={SPECS[flavor].provider.api_key_env[0]: "x"})
+    return live_session(flavor, url)
 
 
 def field_cases(flavor: str, n: int, *, is_async: bool = False) -> list[Case]:
