@@ -249,15 +249,24 @@ def vcrpy(entry: Mapping[str, Any]) -> RawExchange:
     """Python vcrpy: ``request: {method, uri, body, headers}``, ``response: {status: {code}, headers, body: {string}}``."""
     request = _mapping(entry.get("request"), "request")
     response = _mapping(entry.get("response"), "response")
+    return _vcr_exchange(
+        request, response, _vcrpy_body(request, "request.body"), _vcrpy_body(response, "response.body")
+    )
+
+
+def _vcr_exchange(
+    request: Mapping[str, Any], response: Mapping[str, Any], request_body: bytes | str, response_body: bytes | str
+) -> RawExchange:
+    """The fields vcrpy and Ruby VCR write alike: ``method``, ``uri``, ``headers`` and ``status: {code}``."""
     status = _mapping(response.get("status"), "response.status")
     return RawExchange(
         method=_text(request.get("method"), "request.method"),
         url=_text(request.get("uri"), "request.uri"),
         request_headers=header_pairs(request.get("headers")),
-        request_body=_vcrpy_body(request, "request.body"),
+        request_body=request_body,
         status=_status(status.get("code"), "response.status.code"),
         response_headers=header_pairs(response.get("headers")),
-        response_body=_vcrpy_body(response, "response.body"),
+        response_body=response_body,
     )
 
 
@@ -276,15 +285,11 @@ def ruby_vcr(entry: Mapping[str, Any]) -> RawExchange:
     """Ruby VCR: like vcrpy but the request body is ``{encoding, string}`` too, and methods are lower case."""
     request = _mapping(entry.get("request"), "request")
     response = _mapping(entry.get("response"), "response")
-    status = _mapping(response.get("status"), "response.status")
-    return RawExchange(
-        method=_text(request.get("method"), "request.method"),
-        url=_text(request.get("uri"), "request.uri"),
-        request_headers=header_pairs(request.get("headers")),
-        request_body=_string_or_base64(request.get("body"), "request.body"),
-        status=_status(status.get("code"), "response.status.code"),
-        response_headers=header_pairs(response.get("headers")),
-        response_body=_string_or_base64(response.get("body"), "response.body"),
+    return _vcr_exchange(
+        request,
+        response,
+        _string_or_base64(request.get("body"), "request.body"),
+        _string_or_base64(response.get("body"), "response.body"),
     )
 
 
