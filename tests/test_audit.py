@@ -20,7 +20,7 @@ import pytest
 
 from conformance.audit.core import audit, outcome_of, record_of
 from conformance.cli import commands as cli
-from conformance.recordings import Interaction, api_of, find_recordings, read_all
+from conformance.recordings import Interaction, api_of, find_recordings, on_loopback, read_all
 from conformance.results.model import results_schema
 from conformance.spec.loader import load_specs
 
@@ -98,10 +98,43 @@ def test_the_shipped_recordings_audit_without_warnings_and_with_attribution(tmp_
 
 
 def test_every_shipped_exchange_is_attributed_to_an_api() -> None:
+    """Every exchange is a provider's, except the calls Adala's test made to its own server on localhost (which
+    forwarded them to Anthropic: the recording holds both hops)."""
     result = audit([IMPORTED], SPECS)
     assert result.warnings == []
     assert result.unknown_hosts == []
-    assert sum(result.by_api.values()) == result.exchanges > 52
+    assert {line.partition(": #")[0] for line in result.local_servers} == {
+        str(path) for path in IMPORTED.glob("anthropic-openai/HumanSignal__Adala__*")
+    }
+    assert all(" http://localhost:30001/" in line for line in result.local_servers)
+    assert sum(result.by_api.values()) + len(result.local_servers) == result.exchanges > 52
+
+
+def test_a_server_on_this_machine_is_told_apart_from_an_unknown_host(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Loopback traffic (a test's own server, a local gateway) is listed as such, not as an unknown host; a spec
+    whose base URL is that address still claims it (a user's gateway on localhost)."""
+    for name, url in [
+        ("local.yaml", "http://localhost:30001/chat/completions"),
+        ("ipv4.yaml", "http://127.0.0.1:8000/v1/chat/completions"),
+        ("ipv6.yaml", "http://[::1]:8000/v1/chat/completions"),
+        ("far.yaml", "https://llm.example.com/v1/chat/completions"),
+    ]:
+        (tmp_path / name).write_text(vcrpy(url, CHAT, 200, completion()))
+    result = audit([tmp_path], SPECS)
+    assert sorted(Path(line.partition(": #")[0]).name for line in result.local_servers) == [
+        "ipv4.yaml",
+        "ipv6.yaml",
+        "local.yaml",
+    ]
+    assert [Path(line.partition(": #")[0]).name for line in result.unknown_hosts] == ["far.yaml"]
+    assert cli.main(["audit", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert "unknown host 1, local server 3" in out
+    assert "a server on this machine, no provider's (not audited): " in err
+    assert "unknown host (not audited): " in err
+    assert "far.yaml" in err
 
 
 def test_a_failing_claim_fails_only_with_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,16 +315,23 @@ def test_every_real_file_is_attributed_to_its_folder_audited_and_replayed(
     attempts = _no_sockets(monkeypatch)
     out = tmp_path / "audit.json"
     assert cli.main(["audit", str(REALTRAFFIC), "--json", str(out), "--strict"]) == 0
-    assert capsys.readouterr().err == ""  # no warning, no unknown host
+    err = capsys.readouterr().err.splitlines()  # no warning, no unknown host; only Adala's calls to its own server
+    assert len(err) == 4, err
+    assert all(line.startswith("a server on this machine, no provider's") for line in err), err
     result = audit([REALTRAFFIC], SPECS)
     assert attempts == []
 
     recordings, _ = read_all([REALTRAFFIC])
-    assert len(recordings) == len(find_recordings([REALTRAFFIC])) == 155
-    exchanges = {(r.path.name, i.index): (r.path.parent.name, i) for r in recordings for i in r.interactions}
-    assert result.exchanges == len(exchanges)
+    assert len(recordings) == len(find_recordings([REALTRAFFIC])) == 156
+    exchanges = {
+        (r.path.name, i.index): (r.path.parent.name, i)
+        for r in recordings
+        for i in r.interactions
+        if not on_loopback(i.attempt.request)
+    }
+    assert result.exchanges == len(exchanges) + len(result.local_servers)
     for recording in recordings:  # the folder is the truth
-        apis = {api_of(i.attempt.request) for i in recording.interactions}
+        apis = {api_of(i.attempt.request) for i in recording.interactions if not on_loopback(i.attempt.request)}
         assert apis == {recording.path.parent.name}, recording.path
     assert {(f.recording.path.name, f.claim.provider) for f in result.findings} <= {
         (name, folder) for (name, _), (folder, _) in exchanges.items()
@@ -305,7 +345,7 @@ def test_every_real_file_is_attributed_to_its_folder_audited_and_replayed(
         assert replayed.result.outcome == _expected_replay(interaction), (key, replayed.result.message)
     by_outcome = Counter(r.result.outcome for r in result.replays)
     assert by_outcome == Counter(_expected_replay(i) for _, i in exchanges.values())
-    assert by_outcome == {"parsed": 146, "raised": 42, "not-reissuable": 20, "sdk-failed": 4}
+    assert by_outcome == {"parsed": 147, "raised": 45, "not-reissuable": 20, "sdk-failed": 4}
     assert all(r.result.path_matches for r in result.replays if r.result.outcome != "not-reissuable")
 
     data = json.loads(out.read_text())

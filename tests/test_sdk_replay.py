@@ -111,7 +111,7 @@ def _category(reason: str) -> str | None:
 def test_every_interaction_of_a_known_api_is_replayed(replayed: Replayed) -> None:
     recordings, _ = read_all([IMPORTED])
     known = [(r.path, i.index) for r in recordings for i in r.interactions if api_of(i.attempt.request) is not None]
-    assert len(recordings) == 155
+    assert len(recordings) == 156
     assert [(recording.path, interaction.index) for recording, interaction, _ in replayed] == known
     assert {result.outcome for _, _, result in replayed} <= {PARSED, RAISED, NOT_REISSUABLE, SDK_FAILED}
 

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 from conformance.audit.passive import Judged, Verdict, judge
 from conformance.bounded import clip
 from conformance.exchange.model import attempt_summary
-from conformance.recordings import Interaction, Recording, Source, api_of, find_recordings, read_all, read_sources
+from conformance.recordings import (
+    Interaction,
+    Recording,
+    Source,
+    api_of,
+    find_recordings,
+    on_loopback,
+    read_all,
+    read_sources,
+)
 from conformance.results.model import Outcome, Provenance, Record, Subject, build_record
 from conformance.run.outcomes import HarnessBug
 from conformance.spec.model import Claim, Deviation, Spec, Status, behaves_as, differs_from
@@ -164,6 +173,8 @@ class Audit:
     replays: list[Replayed] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unknown_hosts: list[str] = field(default_factory=list)
+    local_servers: list[str] = field(default_factory=list)
+    """Exchanges with a server on this machine that no spec names (a test's own server, a local gateway)."""
     exchanges: int = 0
     unreadable: int = 0
     by_api: dict[str, int] = field(default_factory=dict)
@@ -206,7 +217,8 @@ def audit(paths: Iterable[Path], specs: Iterable[Spec], sdk_replay: bool = True)
             request = interaction.attempt.request
             api = api_of(request, by_id.values())
             if api is None or api not in by_id:
-                result.unknown_hosts.append(f"{recording.path}: #{interaction.index} {request.method} {request.url}")
+                where = f"{recording.path}: #{interaction.index} {request.method} {request.url}"
+                (result.local_servers if on_loopback(request) else result.unknown_hosts).append(where)
                 continue
             result.by_api[api] = result.by_api.get(api, 0) + 1
             spec = by_id[api]

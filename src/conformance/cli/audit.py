@@ -30,6 +30,7 @@ def summary(result: Audit) -> str:
         f"{result.exchanges} recorded exchange(s): "
         + (", ".join(f"{api} {n}" for api, n in sorted(result.by_api.items())) or "none of a known API")
         + (f", unknown host {len(result.unknown_hosts)}" if result.unknown_hosts else "")
+        + (f", local server {len(result.local_servers)}" if result.local_servers else "")
         + (f", unreadable answer {result.unreadable}" if result.unreadable else "")
     ]
     provider = None
@@ -101,6 +102,8 @@ def run_audit(paths: list[Path], specs: list[Spec], json_out: Path | None, stric
         print(f"warning: {warning}", file=sys.stderr)
     for line in result.unknown_hosts:
         print(f"unknown host (not audited): {line}", file=sys.stderr)
+    for line in result.local_servers:
+        print(f"a server on this machine, no provider's (not audited): {line}", file=sys.stderr)
     console = sys.stderr if json_out is not None and same_as_stdout(json_out) else sys.stdout  # keep stdout JSON
     judged: list[Finding | Replayed] = [*result.findings, *result.replays]
     bugs = sorted({message for outcome, message in map(outcome_of, judged) if outcome == Outcome.ERROR})

@@ -6,7 +6,7 @@ formats, and :mod:`conformance.recordings.attribution` for which API an exchange
 
 from __future__ import annotations
 
-from conformance.recordings.attribution import Source, api_of, read_sources, source_rows
+from conformance.recordings.attribution import Source, api_of, on_loopback, read_sources, source_rows
 from conformance.recordings.formats import FORMATS, FormatError
 from conformance.recordings.reader import (
     Interaction,
@@ -26,6 +26,7 @@ __all__ = [
     "Source",
     "api_of",
     "find_recordings",
+    "on_loopback",
     "read_all",
     "read_recording",
     "read_sources",

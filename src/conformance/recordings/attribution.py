@@ -10,6 +10,7 @@ else, so that unknown traffic is listed by the caller rather than guessed.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -48,6 +49,21 @@ def api_of(request: RecordedRequest, specs: Iterable[Spec] = ()) -> str | None:
     if host == OPENAI_HOST:
         return "openai"
     return _spec_api(host, port, path, specs)
+
+
+def on_loopback(request: RecordedRequest) -> bool:
+    """Whether the exchange went to this machine (``localhost``, ``127.0.0.0/8``, ``::1``): a test's own server or a
+    local gateway, never a provider's API unless a loaded spec names that address as its base URL."""
+    try:
+        host = (urlsplit(request.url).hostname or "").lower()
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _spec_api(host: str, port: int | None, path: str, specs: Iterable[Spec]) -> str | None:
