@@ -136,6 +136,15 @@ def test_a_server_on_this_machine_is_told_apart_from_an_unknown_host(
     assert "unknown host (not audited): " in err
     assert "far.yaml" in err
 
+    gateway = tmp_path / "specs" / "local-gateway.yaml"
+    gateway.parent.mkdir()
+    gateway.write_text(
+        "spec_version: 1\nextends: openai\nprovider:\n  id: local-gateway\n  title: A gateway on this machine\n"
+        "  base_url: http://127.0.0.1:8000/v1/\n  api_key_env: [LOCAL_GATEWAY_KEY]\nclaims: []\n"
+    )
+    mine = audit([tmp_path / "ipv4.yaml"], [*SPECS, *load_specs([gateway]).specs])
+    assert (mine.local_servers, mine.unknown_hosts, mine.by_api) == ([], [], {"local-gateway": 1})
+
 
 def test_a_failing_claim_fails_only_with_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     body = completion()
